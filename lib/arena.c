@@ -1,0 +1,121 @@
+/*
+ * Bump allocation in large blocks.
+ *
+ * Blocks form a singly linked list, newest first; a request larger than a
+ * quarter block gets a block of its own so the current one is not wasted.
+ * All memory is zeroed, so structures built here start in their _INIT
+ * state without a separate init call.
+ */
+#include "arena.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "banned.h"
+
+#define BLOCK_SIZE (64 * 1024)
+#define ALIGN 16
+
+struct honk_arena_block {
+	struct honk_arena_block *next;
+	size_t size, used;
+	_Alignas(ALIGN) unsigned char data[];
+};
+
+static struct honk_arena_block *new_block(size_t size)
+{
+	struct honk_arena_block *b = calloc(1, sizeof(*b) + size);
+
+	if (b)
+		b->size = size;
+	return b;
+}
+
+void *honk_arena_alloc(struct honk_arena *a, size_t size)
+{
+	struct honk_arena_block *b = a->head;
+	size_t need;
+	void *p;
+
+	if (size > SIZE_MAX - ALIGN) {
+		honk_error_set(HONK_ERROR, "out of memory");
+		return NULL;
+	}
+	need = (size + ALIGN - 1) & ~(size_t)(ALIGN - 1);
+	if (!need)
+		need = ALIGN;
+	if (need > BLOCK_SIZE / 4) {
+		struct honk_arena_block *big = new_block(need);
+
+		if (!big)
+			goto oom;
+		big->used = need;
+		if (b) {
+			big->next = b->next;
+			b->next = big;
+		} else {
+			a->head = big;
+		}
+		a->used += need;
+		return big->data;
+	}
+	if (!b || b->size - b->used < need) {
+		b = new_block(BLOCK_SIZE);
+		if (!b)
+			goto oom;
+		b->next = a->head;
+		a->head = b;
+	}
+	p = b->data + b->used;
+	b->used += need;
+	a->used += need;
+	return p;
+oom:
+	honk_error_set(HONK_ERROR, "out of memory");
+	return NULL;
+}
+
+char *honk_arena_strndup(struct honk_arena *a, const char *s, size_t len)
+{
+	char *p = honk_arena_alloc(a, len + 1);
+
+	if (p && len)
+		memcpy(p, s, len);
+	return p;
+}
+
+char *honk_arena_strdup(struct honk_arena *a, const char *s)
+{
+	return honk_arena_strndup(a, s, strlen(s));
+}
+
+void *honk_arena_grow(struct honk_arena *a, void *old, size_t n, size_t cap,
+		      size_t elem)
+{
+	void *p;
+
+	if (cap && elem > SIZE_MAX / cap) {
+		honk_error_set(HONK_ERROR, "out of memory");
+		return NULL;
+	}
+	p = honk_arena_alloc(a, cap * elem);
+	if (p && n)
+		memcpy(p, old, n * elem);
+	return p;
+}
+
+void honk_arena_release(struct honk_arena *a)
+{
+	struct honk_arena_block *b, *next;
+
+	if (!a)
+		return;
+	for (b = a->head; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	a->head = NULL;
+	a->used = 0;
+}

@@ -1,0 +1,33 @@
+#ifndef HONK_ARENA_H
+#define HONK_ARENA_H
+
+#include <stddef.h>
+
+/*
+ * A bump allocator for data that lives exactly as long as its owner: a
+ * parsed YAML document, a loaded catalog. Everything is freed at once by
+ * honk_arena_release(); nothing is freed individually.
+ */
+struct honk_arena_block;
+
+struct honk_arena {
+	struct honk_arena_block *head;
+	size_t used; /* bytes handed out, for limits and reports */
+};
+
+#define HONK_ARENA_INIT { NULL, 0 }
+
+/* Zeroed memory, aligned for any object; NULL (and an error) when out of memory. */
+void *honk_arena_alloc(struct honk_arena *a, size_t size);
+
+/* A NUL-terminated copy of s[0..len). */
+char *honk_arena_strndup(struct honk_arena *a, const char *s, size_t len);
+char *honk_arena_strdup(struct honk_arena *a, const char *s);
+
+/* Grow an arena array: copy the old n elements into a new array of cap. */
+void *honk_arena_grow(struct honk_arena *a, void *old, size_t n, size_t cap,
+		      size_t elem);
+
+void honk_arena_release(struct honk_arena *a);
+
+#endif

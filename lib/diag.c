@@ -1,0 +1,125 @@
+/*
+ * Collected diagnostics.
+ *
+ * Messages are formatted once, when added, and owned by the list. The list
+ * is bounded: past `max` entries only a count is kept, and printing ends
+ * with a line saying how many more there were.
+ */
+#include "diag.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "banned.h"
+
+int honk_diag_add(struct honk_diags *d, const char *path, unsigned line,
+		  unsigned col, const char *fmt, ...)
+{
+	struct honk_buf msg = HONK_BUF_INIT;
+	struct honk_diag *e;
+	va_list ap;
+
+	if (d->max && d->n >= d->max) {
+		d->dropped++;
+		return HONK_EINVALID;
+	}
+	if (d->n == d->alloc) {
+		size_t cap = d->alloc ? d->alloc * 2 : 16;
+		struct honk_diag *v = realloc(d->v, cap * sizeof(*v));
+
+		if (!v) {
+			d->dropped++;
+			return HONK_EINVALID;
+		}
+		d->v = v;
+		d->alloc = cap;
+	}
+	va_start(ap, fmt);
+	honk_buf_vaddf(&msg, fmt, ap);
+	va_end(ap);
+	e = &d->v[d->n];
+	e->path = strdup(path ? path : "");
+	e->msg = honk_buf_detach(&msg, NULL);
+	if (!e->path || !e->msg) {
+		free(e->path);
+		free(e->msg);
+		d->dropped++;
+		return HONK_EINVALID;
+	}
+	e->line = line;
+	e->col = col;
+	d->n++;
+	return HONK_EINVALID;
+}
+
+size_t honk_diags_count(const struct honk_diags *d)
+{
+	return d->n + d->dropped;
+}
+
+static int cmp(const void *pa, const void *pb)
+{
+	const struct honk_diag *a = pa, *b = pb;
+	int c = strcmp(a->path, b->path);
+
+	if (c)
+		return c;
+	if (a->line != b->line)
+		return a->line < b->line ? -1 : 1;
+	if (a->col != b->col)
+		return a->col < b->col ? -1 : 1;
+	return strcmp(a->msg, b->msg);
+}
+
+void honk_diags_sort(struct honk_diags *d)
+{
+	size_t i, o;
+
+	if (d->n < 2)
+		return;
+	qsort(d->v, d->n, sizeof(*d->v), cmp);
+	for (i = 1, o = 1; i < d->n; i++) {
+		if (!cmp(&d->v[o - 1], &d->v[i])) {
+			free(d->v[i].path);
+			free(d->v[i].msg);
+			continue;
+		}
+		d->v[o++] = d->v[i];
+	}
+	d->n = o;
+}
+
+int honk_diags_print(const struct honk_diags *d, FILE *out)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		const struct honk_diag *e = &d->v[i];
+
+		if (e->line)
+			fprintf(out, "%s:%u:%u: %s\n", e->path, e->line,
+				e->col, e->msg);
+		else
+			fprintf(out, "%s: %s\n", e->path, e->msg);
+	}
+	if (d->dropped)
+		fprintf(out, "... and %zu more\n", d->dropped);
+	return ferror(out) ? -1 : 0;
+}
+
+void honk_diags_release(struct honk_diags *d)
+{
+	size_t i;
+
+	if (!d)
+		return;
+	for (i = 0; i < d->n; i++) {
+		free(d->v[i].path);
+		free(d->v[i].msg);
+	}
+	free(d->v);
+	d->v = NULL;
+	d->n = d->alloc = d->dropped = 0;
+}

@@ -1,0 +1,56 @@
+#ifndef HONK_ERROR_H
+#define HONK_ERROR_H
+
+#include <stdarg.h>
+
+/*
+ * Library functions return 0 on success or a negative code. Only the codes a
+ * caller acts on have names; everything else is HONK_ERROR. The failing
+ * function leaves one line for honk_error_last().
+ */
+enum {
+	HONK_OK = 0,
+	HONK_ERROR = -1,     /* git, I/O, system: exit 5 */
+	HONK_ENOTFOUND = -2, /* a file, rev or entry is not there */
+	HONK_EINVALID = -3,  /* bad input: catalog, YAML, schema (exit 3) */
+	HONK_ECONFLICT = -4, /* a ref moved under us, a push was rejected (exit 4) */
+	HONK_EBUSY = -5,     /* a lock or lease is held elsewhere (exit 4) */
+	HONK_ELIMIT = -6,    /* a size or depth cap was hit (exit 3) */
+	HONK_EUSAGE = -7     /* the caller asked for something impossible (exit 2) */
+};
+
+/* Exit codes shared by every binary (DESIGN section 8). */
+enum {
+	HONK_EXIT_OK = 0,
+	HONK_EXIT_FOUND = 1,
+	HONK_EXIT_USAGE = 2,
+	HONK_EXIT_INVALID = 3,
+	HONK_EXIT_CONFLICT = 4,
+	HONK_EXIT_SYSTEM = 5
+};
+
+#if defined(__GNUC__)
+#define HONK_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define HONK_PRINTF(f, a)
+#endif
+
+/* Record the message for the last error and return code, for `return`. */
+int honk_error_set(int code, const char *fmt, ...) HONK_PRINTF(2, 3);
+int honk_error_setv(int code, const char *fmt, va_list ap);
+
+/* Like honk_error_set(), with ": strerror(errno)" appended. */
+int honk_error_errno(int code, const char *fmt, ...) HONK_PRINTF(2, 3);
+
+/* Like honk_error_set(), with libgit2's last message appended. */
+int honk_error_git(int code, const char *fmt, ...) HONK_PRINTF(2, 3);
+
+/* The message of the last failure in this thread; never NULL. */
+const char *honk_error_last(void);
+
+void honk_error_clear(void);
+
+/* Map a HONK_E* code onto the exit status of DESIGN section 8. */
+int honk_error_exit_code(int code);
+
+#endif
