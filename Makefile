@@ -57,7 +57,7 @@ SAN_FLAGS = -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover
 endif
 
 ALL_CFLAGS = -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
-	-DHONK_VERSION='"$(VERSION)"' -Ilib $(DEP_CFLAGS) $(WARNINGS) \
+	-DHONK_VERSION='"$(VERSION)"' -iquote lib $(DEP_CFLAGS) $(WARNINGS) \
 	$(SAN_FLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SAN_FLAGS) $(LDFLAGS)
 
@@ -110,7 +110,7 @@ lib/%_fuzz-replay: lib/%_fuzz.o lib/fuzz_main.o $(LIB)
 
 lib/%_fuzz-fuzzer: lib/%_fuzz.c $(LIB_SRCS)
 	$(QUIET_LINK)$(CLANG) -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
-		-DHONK_VERSION='"$(VERSION)"' -Ilib $(DEP_CFLAGS) -g -O1 \
+		-DHONK_VERSION='"$(VERSION)"' -iquote lib $(DEP_CFLAGS) -g -O1 \
 		-fsanitize=fuzzer,address,undefined -o $@ $^ $(DEP_LIBS)
 
 tests: $(PROGRAMS) $(TEST_PROGS) $(FUZZ_REPLAY)

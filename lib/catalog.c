@@ -1,0 +1,1416 @@
+/*
+ * Loading and validating the catalog.
+ *
+ * One pass reads every catalog file from the snapshot (never the
+ * worktree), parses it with the strict loader and maps it onto the model
+ * through key tables; a second pass checks what spans files: dataset ids
+ * against their paths, unique consumer names, reads of datasets and
+ * versions that exist, fields that exist in the version read, produced
+ * datasets that exist, and no `produces` cycle.
+ *
+ * Invariants of a loaded catalog: datasets sorted by id, consumers by
+ * name, so lookups are binary searches and output is deterministic; every
+ * name in it passed the allowlist; all memory belongs to cat->arena.
+ * Problems are collected, never fatal: one bad file does not hide the
+ * errors of the others.
+ */
+#include "catalog.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "names.h"
+#include "parse.h"
+#include "yaml.h"
+#include "banned.h"
+
+const char *const honk_policy_names[] = {
+	"backward", "forward", "full", "none", "backward_transitive",
+	"forward_transitive", "full_transitive", NULL
+};
+const char *const honk_criticality_names[] = { "low", "medium", "high",
+					       NULL };
+const char *const honk_on_failure_names[] = { "pause", "rollback", NULL };
+
+/* Everything one load needs, passed to the key functions as `obj` owners. */
+struct loadctx {
+	struct honk_catalog *cat;
+	struct honk_repo *repo;
+	struct honk_snapshot *snap;
+	struct honk_diags *diags;
+	struct honk_buf blob;
+	struct honk_buf tmp;
+	size_t dcap, ccap;
+	int sys_err;
+};
+
+/* ---- rollout blocks --------------------------------------------------- */
+
+void honk_rollout_cfg_defaults(struct honk_rollout_cfg *cfg)
+{
+	static struct honk_wave_size waves[] = {
+		{ 1, 0 }, { 10, 1 }, { 50, 1 }, { 100, 1 }
+	};
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->waves = waves;
+	cfg->nwaves = 4;
+	cfg->max_parallel = 4;
+	cfg->max_failures = 0;
+	cfg->retries = 2;
+	cfg->backoff_ms = 30 * 1000;
+	cfg->step_timeout_ms = 10 * 60 * 1000;
+	cfg->wave_gap_ms = 0;
+	cfg->on_failure = HONK_ON_FAILURE_PAUSE;
+	cfg->health.interval_ms = 60 * 1000;
+}
+
+static int wave_item(struct honk_yctx *c, const struct honk_ynode *n,
+		     size_t i, void *obj)
+{
+	struct honk_rollout_cfg *cfg = obj;
+	struct honk_wave_size *w = &cfg->waves[i];
+
+	if (n->type != HONK_YSCALAR || honk_ynode_is_null(n))
+		return honk_yerror(c, n, "expected a count or a percentage");
+	if (honk_parse_wave_size(&w->size, &w->percent, n->str) < 0)
+		return honk_yerror(c, n, "%s", honk_error_last());
+	if (i > 0) {
+		const struct honk_wave_size *p = &cfg->waves[i - 1];
+
+		if (p->percent == w->percent && w->size <= p->size)
+			return honk_yerror(c, n,
+					   "wave sizes are cumulative and must grow: %s after %lld%s",
+					   n->str, (long long)p->size,
+					   p->percent ? "%" : "");
+		if (p->percent && !w->percent)
+			return honk_yerror(c, n,
+					   "a count cannot follow a percentage");
+	}
+	return 0;
+}
+
+static int k_waves(struct honk_yctx *c, const struct honk_ynode *n, void *obj)
+{
+	struct honk_rollout_cfg *cfg = obj;
+
+	if (n->type != HONK_YSEQ || n->n == 0)
+		return honk_yerror(c, n, "expected a non-empty list of wave sizes");
+	cfg->waves = honk_arena_alloc(c->arena, n->n * sizeof(*cfg->waves));
+	if (!cfg->waves)
+		return HONK_ERROR;
+	cfg->nwaves = n->n;
+	cfg->set |= HONK_RO_WAVES;
+	return honk_yseq_walk(c, n, wave_item, cfg);
+}
+
+#define RO_INT(fn, field, bit, lo, hi)                                        \
+	static int fn(struct honk_yctx *c, const struct honk_ynode *n,         \
+		      void *obj)                                               \
+	{                                                                      \
+		struct honk_rollout_cfg *cfg = obj;                            \
+		cfg->set |= bit;                                               \
+		return honk_y_int(c, n, lo, hi, &cfg->field);                  \
+	}
+RO_INT(k_max_parallel, max_parallel, HONK_RO_MAX_PARALLEL, 1, 10000)
+RO_INT(k_max_failures, max_failures, HONK_RO_MAX_FAILURES, 0, 10000000)
+RO_INT(k_retries, retries, HONK_RO_RETRIES, 0, 100)
+
+#define RO_DUR(fn, field, bit)                                                 \
+	static int fn(struct honk_yctx *c, const struct honk_ynode *n,         \
+		      void *obj)                                               \
+	{                                                                      \
+		struct honk_rollout_cfg *cfg = obj;                            \
+		cfg->set |= bit;                                               \
+		return honk_y_duration(c, n, &cfg->field);                     \
+	}
+RO_DUR(k_backoff, backoff_ms, HONK_RO_BACKOFF)
+RO_DUR(k_step_timeout, step_timeout_ms, HONK_RO_STEP_TIMEOUT)
+
+static int k_wave_gap(struct honk_yctx *c, const struct honk_ynode *n,
+		      void *obj)
+{
+	struct honk_rollout_cfg *cfg = obj;
+
+	cfg->set |= HONK_RO_WAVE_GAP;
+	if (n->type == HONK_YSCALAR && !strcmp(n->str, "manual")) {
+		cfg->wave_gap_manual = 1;
+		return 0;
+	}
+	return honk_y_duration(c, n, &cfg->wave_gap_ms);
+}
+
+static int k_on_failure(struct honk_yctx *c, const struct honk_ynode *n,
+			void *obj)
+{
+	struct honk_rollout_cfg *cfg = obj;
+	int v;
+
+	cfg->set |= HONK_RO_ON_FAILURE;
+	if (honk_y_enum(c, n, honk_on_failure_names, &v) < 0)
+		return HONK_EINVALID;
+	cfg->on_failure = (enum honk_on_failure)v;
+	return 0;
+}
+
+#define RO_ARGV(fn, field, bit)                                                \
+	static int fn(struct honk_yctx *c, const struct honk_ynode *n,         \
+		      void *obj)                                               \
+	{                                                                      \
+		struct honk_rollout_cfg *cfg = obj;                            \
+		cfg->set |= bit;                                               \
+		return honk_y_argv(c, n, &cfg->field.v, &cfg->field.n);        \
+	}
+RO_ARGV(k_apply, apply, HONK_RO_APPLY)
+RO_ARGV(k_verify, verify, HONK_RO_VERIFY)
+RO_ARGV(k_rollback, rollback, HONK_RO_ROLLBACK)
+RO_ARGV(k_notify, notify, HONK_RO_NOTIFY)
+
+static int k_h_command(struct honk_yctx *c, const struct honk_ynode *n,
+		       void *obj)
+{
+	struct honk_rollout_cfg *cfg = obj;
+
+	return honk_y_argv(c, n, &cfg->health.command.v,
+			   &cfg->health.command.n);
+}
+
+static int parse_threshold(struct honk_yctx *c, const struct honk_ynode *n,
+			   struct honk_threshold *t)
+{
+	static const struct {
+		const char *s;
+		enum honk_cmp op;
+	} ops[] = { { "<=", HONK_CMP_LE }, { ">=", HONK_CMP_GE },
+		    { "==", HONK_CMP_EQ }, { "!=", HONK_CMP_NE },
+		    { "<", HONK_CMP_LT },  { ">", HONK_CMP_GT } };
+	const char *p;
+	char *end;
+	size_t i;
+
+	if (n->type != HONK_YSCALAR || honk_ynode_is_null(n))
+		return honk_yerror(c, n, "expected a condition such as \"< 0.85\"");
+	p = n->str;
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (!strncmp(p, ops[i].s, strlen(ops[i].s)))
+			break;
+	if (i == sizeof(ops) / sizeof(ops[0]))
+		return honk_yerror(c, n,
+				   "condition '%s' must start with <, <=, >, >=, == or !=",
+				   n->str);
+	t->op = ops[i].op;
+	p += strlen(ops[i].s);
+	while (*p == ' ')
+		p++;
+	errno = 0;
+	t->value = strtod(p, &end);
+	if (!*p || *end || errno || !isfinite(t->value))
+		return honk_yerror(c, n, "condition '%s' needs a finite number",
+				   n->str);
+	return 0;
+}
+
+static int k_h_thresholds(struct honk_yctx *c, const struct honk_ynode *n,
+			  void *obj)
+{
+	struct honk_rollout_cfg *cfg = obj;
+	const struct honk_ynode *k;
+	size_t i = 0;
+
+	if (n->type != HONK_YMAP)
+		return honk_yerror(c, n, "expected a mapping of metric: condition");
+	cfg->health.thresholds =
+		honk_arena_alloc(c->arena, (n->n ? n->n : 1) *
+						   sizeof(*cfg->health.thresholds));
+	if (!cfg->health.thresholds)
+		return HONK_ERROR;
+	for (k = n->first; k && k->next; k = k->next->next) {
+		struct honk_threshold *t = &cfg->health.thresholds[i];
+
+		if (honk_name_check("metric", k->str) < 0) {
+			honk_yerror(c, k, "%s", honk_error_last());
+			continue;
+		}
+		t->key = honk_arena_strdup(c->arena, k->str);
+		if (parse_threshold(c, k->next, t) == 0)
+			i++;
+	}
+	cfg->health.nthresholds = i;
+	return 0;
+}
+
+static int k_h_interval(struct honk_yctx *c, const struct honk_ynode *n,
+			void *obj)
+{
+	return honk_y_duration(c, n,
+			       &((struct honk_rollout_cfg *)obj)->health.interval_ms);
+}
+
+static const struct honk_ykey health_keys[] = {
+	{ "command", HONK_YKEY_REQUIRED, k_h_command },
+	{ "thresholds", 0, k_h_thresholds },
+	{ "interval", 0, k_h_interval },
+};
+
+static int k_health(struct honk_yctx *c, const struct honk_ynode *n,
+		    void *obj)
+{
+	struct honk_rollout_cfg *cfg = obj;
+
+	cfg->set |= HONK_RO_HEALTH;
+	return honk_ymap_walk(c, n, "health", health_keys,
+			      sizeof(health_keys) / sizeof(health_keys[0]), cfg);
+}
+
+static const struct honk_ykey rollout_keys[] = {
+	{ "waves", 0, k_waves },
+	{ "max_parallel", 0, k_max_parallel },
+	{ "max_failures", 0, k_max_failures },
+	{ "retries", 0, k_retries },
+	{ "backoff", 0, k_backoff },
+	{ "step_timeout", 0, k_step_timeout },
+	{ "wave_gap", 0, k_wave_gap },
+	{ "on_failure", 0, k_on_failure },
+	{ "apply", 0, k_apply },
+	{ "verify", 0, k_verify },
+	{ "rollback", 0, k_rollback },
+	{ "health", 0, k_health },
+	{ "notify", 0, k_notify },
+};
+
+static int parse_rollout(struct honk_yctx *c, const struct honk_ynode *n,
+			 struct honk_rollout_cfg *cfg)
+{
+	return honk_ymap_walk(c, n, "rollout", rollout_keys,
+			      sizeof(rollout_keys) / sizeof(rollout_keys[0]),
+			      cfg);
+}
+
+/* ---- honk.yaml -------------------------------------------------------- */
+
+static int k_s_honk(struct honk_yctx *c, const struct honk_ynode *n, void *obj)
+{
+	struct honk_settings *s = obj;
+
+	if (honk_y_int(c, n, 0, 1000000, &s->format) < 0)
+		return HONK_EINVALID;
+	if (s->format != 1)
+		return honk_yerror(c, n,
+				   "format version %lld is not supported (this honk reads version 1)",
+				   (long long)s->format);
+	return 0;
+}
+
+static int k_s_main(struct honk_yctx *c, const struct honk_ynode *n, void *obj)
+{
+	return honk_y_name(c, n, "branch", &((struct honk_settings *)obj)->main);
+}
+
+static int k_s_remote(struct honk_yctx *c, const struct honk_ynode *n,
+		      void *obj)
+{
+	return honk_y_name(c, n, "remote", &((struct honk_settings *)obj)->remote);
+}
+
+static int y_policy(struct honk_yctx *c, const struct honk_ynode *n,
+		    enum honk_policy *out)
+{
+	int v;
+
+	if (honk_y_enum(c, n, honk_policy_names, &v) < 0)
+		return HONK_EINVALID;
+	*out = (enum honk_policy)v;
+	return 0;
+}
+
+static int k_s_compat(struct honk_yctx *c, const struct honk_ynode *n,
+		      void *obj)
+{
+	return y_policy(c, n, &((struct honk_settings *)obj)->compatibility);
+}
+
+static int k_s_rollout(struct honk_yctx *c, const struct honk_ynode *n,
+		       void *obj)
+{
+	return parse_rollout(c, n, &((struct honk_settings *)obj)->rollout);
+}
+
+static const struct honk_ykey settings_keys[] = {
+	{ "honk", HONK_YKEY_REQUIRED, k_s_honk },
+	{ "main", 0, k_s_main },
+	{ "remote", 0, k_s_remote },
+	{ "compatibility", 0, k_s_compat },
+	{ "rollout", 0, k_s_rollout },
+};
+
+/* ---- datasets --------------------------------------------------------- */
+
+struct version_ctx {
+	struct loadctx *l;
+	struct honk_version *v;
+	const struct honk_ynode *node;
+};
+
+static int k_v_version(struct honk_yctx *c, const struct honk_ynode *n,
+		       void *obj)
+{
+	struct version_ctx *vc = obj;
+
+	return honk_y_int(c, n, 0, 1000000000, &vc->v->version);
+}
+
+static int k_v_location(struct honk_yctx *c, const struct honk_ynode *n,
+			void *obj)
+{
+	struct version_ctx *vc = obj;
+
+	return honk_y_str(c, n, &vc->v->location);
+}
+
+static int k_v_deprecated(struct honk_yctx *c, const struct honk_ynode *n,
+			  void *obj)
+{
+	struct version_ctx *vc = obj;
+
+	if (honk_y_date(c, n, &vc->v->deprecated_days) < 0)
+		return HONK_EINVALID;
+	return honk_y_str(c, n, &vc->v->deprecated);
+}
+
+/* A path inside the catalog repository: relative, no "..", no ".git". */
+static int y_repo_path(struct honk_yctx *c, const struct honk_ynode *n,
+		       const char **out)
+{
+	const char *p, *s;
+
+	if (honk_y_str(c, n, out) < 0)
+		return HONK_EINVALID;
+	s = *out;
+	if (!*s || *s == '/' || *s == '-')
+		goto bad;
+	for (p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == '\\')
+			goto bad;
+	for (p = s; p; p = strchr(p, '/')) {
+		if (*p == '/')
+			p++;
+		if (!strncmp(p, "..", 2) && (p[2] == '/' || !p[2]))
+			goto bad;
+		if (!strncmp(p, ".git", 4) && (p[4] == '/' || !p[4]))
+			goto bad;
+		if (*p == '/' || !*p || (p[0] == '.' && (p[1] == '/' || !p[1])))
+			goto bad;
+	}
+	return 0;
+bad:
+	return honk_yerror(c, n,
+			   "'%s' must be a relative path inside the repository", s);
+}
+
+static int k_v_samples(struct honk_yctx *c, const struct honk_ynode *n,
+		       void *obj)
+{
+	return y_repo_path(c, n, &((struct version_ctx *)obj)->v->samples);
+}
+
+static int k_v_schema(struct honk_yctx *c, const struct honk_ynode *n,
+		      void *obj)
+{
+	struct version_ctx *vc = obj;
+
+	return honk_schema_from_yaml(&vc->v->schema, c, n);
+}
+
+static int k_v_schema_file(struct honk_yctx *c, const struct honk_ynode *n,
+			   void *obj)
+{
+	return y_repo_path(c, n, &((struct version_ctx *)obj)->v->schema_file);
+}
+
+static int k_v_schema_format(struct honk_yctx *c, const struct honk_ynode *n,
+			     void *obj)
+{
+	struct version_ctx *vc = obj;
+	int v;
+
+	if (honk_y_enum(c, n, honk_schema_formats, &v) < 0)
+		return HONK_EINVALID;
+	vc->v->schema_format = honk_schema_formats[v];
+	return 0;
+}
+
+static const struct honk_ykey version_keys[] = {
+	{ "version", HONK_YKEY_REQUIRED, k_v_version },
+	{ "location", 0, k_v_location },
+	{ "deprecated", 0, k_v_deprecated },
+	{ "samples", 0, k_v_samples },
+	{ "schema", 0, k_v_schema },
+	{ "schema_file", 0, k_v_schema_file },
+	{ "schema_format", 0, k_v_schema_format },
+};
+
+static void load_schema_file(struct loadctx *l, struct honk_yctx *c,
+			     struct version_ctx *vc)
+{
+	const struct honk_ynode *at = honk_ymap_get(vc->node, "schema_file");
+	const struct honk_importer *imp;
+	struct honk_version *v = vc->v;
+	int err;
+
+	imp = honk_importer_find(v->schema_format, v->schema_file);
+	if (!imp) {
+		if (v->schema_format)
+			honk_yerror(c, honk_ymap_get(vc->node, "schema_format"),
+				    "schema format '%s' has no importer in this version of honk",
+				    v->schema_format);
+		else
+			honk_yerror(c, at,
+				    "cannot tell the format of '%s': set schema_format",
+				    v->schema_file);
+		return;
+	}
+	honk_buf_reset(&l->tmp);
+	err = honk_snapshot_read(&l->tmp, l->snap, v->schema_file);
+	if (err == HONK_ENOTFOUND) {
+		honk_yerror(c, at, "schema file '%s' does not exist",
+			    v->schema_file);
+		return;
+	} else if (err < 0) {
+		honk_yerror(c, at, "cannot read '%s': %s", v->schema_file,
+			    honk_error_last());
+		if (err != HONK_ELIMIT)
+			l->sys_err = err;
+		return;
+	}
+	l->cat->nfiles++;
+	imp->import(&v->schema, c->arena, v->schema_file, l->tmp.buf,
+		    l->tmp.len, l->diags);
+}
+
+static int version_item(struct honk_yctx *c, const struct honk_ynode *n,
+			size_t i, void *obj)
+{
+	struct honk_dataset *ds = obj;
+	struct version_ctx vc;
+	int err;
+
+	vc.l = NULL;
+	vc.v = &ds->versions[i];
+	vc.node = n;
+	vc.v->line = n->line;
+	vc.v->col = n->col;
+	vc.v->version = -1;
+	err = honk_ymap_walk(c, n, "a version", version_keys,
+			     sizeof(version_keys) / sizeof(version_keys[0]),
+			     &vc);
+	if (n->type != HONK_YMAP)
+		return err;
+	if (honk_ymap_get(n, "schema") && honk_ymap_get(n, "schema_file"))
+		honk_yerror(c, honk_ymap_get(n, "schema_file"),
+			    "a version has either 'schema' or 'schema_file', not both");
+	else if (!honk_ymap_get(n, "schema") && !honk_ymap_get(n, "schema_file"))
+		honk_yerror(c, n, "a version needs 'schema' or 'schema_file'");
+	if (honk_ymap_get(n, "schema_format") && !honk_ymap_get(n, "schema_file"))
+		honk_yerror(c, honk_ymap_get(n, "schema_format"),
+			    "'schema_format' goes with 'schema_file'");
+	return err;
+}
+
+struct dataset_ctx {
+	struct loadctx *l;
+	struct honk_dataset *ds;
+	const struct honk_ynode *node;
+};
+
+static int k_d_dataset(struct honk_yctx *c, const struct honk_ynode *n,
+		       void *obj)
+{
+	struct dataset_ctx *dc = obj;
+	const char *id;
+
+	if (honk_y_name(c, n, "dataset", &id) < 0)
+		return HONK_EINVALID;
+	if (strcmp(id, dc->ds->id) != 0)
+		return honk_yerror(c, n,
+				   "dataset '%s' does not match its file, which says '%s'",
+				   id, dc->ds->id);
+	return 0;
+}
+
+static int k_d_owner(struct honk_yctx *c, const struct honk_ynode *n,
+		     void *obj)
+{
+	return honk_y_name(c, n, "owner", &((struct dataset_ctx *)obj)->ds->owner);
+}
+
+static int k_d_description(struct honk_yctx *c, const struct honk_ynode *n,
+			   void *obj)
+{
+	return honk_y_str(c, n,
+			  &((struct dataset_ctx *)obj)->ds->description);
+}
+
+static int k_d_compat(struct honk_yctx *c, const struct honk_ynode *n,
+		      void *obj)
+{
+	return y_policy(c, n, &((struct dataset_ctx *)obj)->ds->compatibility);
+}
+
+static int k_d_versions(struct honk_yctx *c, const struct honk_ynode *n,
+			void *obj)
+{
+	struct dataset_ctx *dc = obj;
+	struct honk_dataset *ds = dc->ds;
+	const struct honk_ynode *it;
+	size_t i;
+	int err;
+
+	if (n->type != HONK_YSEQ || n->n == 0)
+		return honk_yerror(c, n, "expected a non-empty list of versions");
+	ds->versions = honk_arena_alloc(c->arena, n->n * sizeof(*ds->versions));
+	if (!ds->versions)
+		return HONK_ERROR;
+	ds->nversions = n->n;
+	err = honk_yseq_walk(c, n, version_item, ds);
+	for (i = 0, it = n->first; i < ds->nversions; i++, it = it->next) {
+		struct honk_version *v = &ds->versions[i];
+		const struct honk_ynode *vn = honk_ymap_get(it, "version");
+
+		if (v->schema_file && !honk_ymap_get(it, "schema")) {
+			struct version_ctx vc = { dc->l, v, it };
+
+			load_schema_file(dc->l, c, &vc);
+		}
+		if (i == 0 || v->version < 0 || ds->versions[i - 1].version < 0)
+			continue;
+		if (v->version == ds->versions[i - 1].version)
+			honk_yerror(c, vn ? vn : it, "duplicate version %lld",
+				    (long long)v->version);
+		else if (v->version < ds->versions[i - 1].version)
+			honk_yerror(c, vn ? vn : it,
+				    "versions must be listed in ascending order: %lld after %lld",
+				    (long long)v->version,
+				    (long long)ds->versions[i - 1].version);
+	}
+	return err;
+}
+
+static const struct honk_ykey dataset_keys[] = {
+	{ "dataset", HONK_YKEY_REQUIRED, k_d_dataset },
+	{ "owner", 0, k_d_owner },
+	{ "description", 0, k_d_description },
+	{ "compatibility", 0, k_d_compat },
+	{ "versions", HONK_YKEY_REQUIRED, k_d_versions },
+};
+
+/* ---- consumers -------------------------------------------------------- */
+
+static int k_r_dataset(struct honk_yctx *c, const struct honk_ynode *n,
+		       void *obj)
+{
+	return honk_y_name(c, n, "dataset", &((struct honk_read *)obj)->dataset);
+}
+
+static int k_r_version(struct honk_yctx *c, const struct honk_ynode *n,
+		       void *obj)
+{
+	struct honk_read *r = obj;
+
+	r->version_line = n->line;
+	r->version_col = n->col;
+	return honk_y_int(c, n, 0, 1000000000, &r->version);
+}
+
+static int k_r_fields(struct honk_yctx *c, const struct honk_ynode *n,
+		      void *obj)
+{
+	struct honk_read *r = obj;
+	size_t i;
+
+	if (honk_y_strlist(c, n, &r->fields, &r->nfields) < 0)
+		return HONK_EINVALID;
+	if (!r->fields)
+		r->fields = honk_arena_alloc(c->arena, sizeof(*r->fields));
+	for (i = 0; i < r->nfields; i++) {
+		const char *f = r->fields[i];
+
+		/* dotted paths of field names */
+		if (honk_name_check("field", f) < 0) {
+			const struct honk_ynode *it = n->first;
+			size_t j;
+
+			for (j = 0; j < i; j++)
+				it = it->next;
+			honk_yerror(c, it, "%s", honk_error_last());
+		}
+	}
+	return 0;
+}
+
+static const struct honk_ykey read_keys[] = {
+	{ "dataset", HONK_YKEY_REQUIRED, k_r_dataset },
+	{ "version", HONK_YKEY_REQUIRED, k_r_version },
+	{ "fields", 0, k_r_fields },
+};
+
+static int read_item(struct honk_yctx *c, const struct honk_ynode *n,
+		     size_t i, void *obj)
+{
+	struct honk_consumer *co = obj;
+	struct honk_read *r = &co->reads[i];
+
+	r->line = n->line;
+	r->col = n->col;
+	r->version = -1;
+	return honk_ymap_walk(c, n, "a read", read_keys,
+			      sizeof(read_keys) / sizeof(read_keys[0]), r);
+}
+
+struct consumer_ctx {
+	struct honk_consumer *co;
+	const char *expected; /* name from the file path */
+};
+
+static int k_c_consumer(struct honk_yctx *c, const struct honk_ynode *n,
+			void *obj)
+{
+	struct consumer_ctx *cc = obj;
+
+	if (honk_y_name(c, n, "consumer", &cc->co->name) < 0)
+		return HONK_EINVALID;
+	if (strcmp(cc->co->name, cc->expected) != 0)
+		return honk_yerror(c, n,
+				   "consumer '%s' does not match its file name '%s.yaml'",
+				   cc->co->name, cc->expected);
+	return 0;
+}
+
+static int k_c_owner(struct honk_yctx *c, const struct honk_ynode *n,
+		     void *obj)
+{
+	return honk_y_name(c, n, "owner", &((struct consumer_ctx *)obj)->co->owner);
+}
+
+static int k_c_crit(struct honk_yctx *c, const struct honk_ynode *n, void *obj)
+{
+	int v;
+
+	if (honk_y_enum(c, n, honk_criticality_names, &v) < 0)
+		return HONK_EINVALID;
+	((struct consumer_ctx *)obj)->co->criticality = (enum honk_criticality)v;
+	return 0;
+}
+
+static int k_c_reads(struct honk_yctx *c, const struct honk_ynode *n,
+		     void *obj)
+{
+	struct honk_consumer *co = ((struct consumer_ctx *)obj)->co;
+
+	if (n->type != HONK_YSEQ || n->n == 0)
+		return honk_yerror(c, n, "expected a non-empty list of reads");
+	co->reads = honk_arena_alloc(c->arena, n->n * sizeof(*co->reads));
+	if (!co->reads)
+		return HONK_ERROR;
+	co->nreads = n->n;
+	return honk_yseq_walk(c, n, read_item, co);
+}
+
+static int k_c_produces(struct honk_yctx *c, const struct honk_ynode *n,
+			void *obj)
+{
+	struct honk_consumer *co = ((struct consumer_ctx *)obj)->co;
+	const struct honk_ynode *it;
+	size_t i = 0;
+
+	if (n->type != HONK_YSEQ)
+		return honk_yerror(c, n, "expected a list of datasets");
+	co->produces = honk_arena_alloc(c->arena,
+					(n->n + 1) * sizeof(*co->produces));
+	co->produces_pos = honk_arena_alloc(c->arena, (2 * n->n + 1) *
+							      sizeof(unsigned));
+	if (!co->produces || !co->produces_pos)
+		return HONK_ERROR;
+	for (it = n->first; it; it = it->next) {
+		if (honk_y_name(c, it, "dataset", &co->produces[i]) < 0)
+			continue;
+		co->produces_pos[2 * i] = it->line;
+		co->produces_pos[2 * i + 1] = it->col;
+		i++;
+	}
+	co->nproduces = i;
+	return 0;
+}
+
+static int k_c_repo(struct honk_yctx *c, const struct honk_ynode *n,
+		    void *obj)
+{
+	struct honk_consumer *co = ((struct consumer_ctx *)obj)->co;
+	const char *p;
+
+	if (honk_y_str(c, n, &co->repo) < 0)
+		return HONK_EINVALID;
+	if (!*co->repo || co->repo[0] == '-')
+		return honk_yerror(c, n, "repo '%s' must be a URL or a path, not an option",
+				   co->repo);
+	for (p = co->repo; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return honk_yerror(c, n, "repo must not contain control characters");
+	return 0;
+}
+
+static int k_c_branch(struct honk_yctx *c, const struct honk_ynode *n,
+		      void *obj)
+{
+	struct honk_consumer *co = ((struct consumer_ctx *)obj)->co;
+	struct honk_buf ref = HONK_BUF_INIT;
+	int valid = 0;
+
+	if (honk_y_str(c, n, &co->branch) < 0)
+		return HONK_EINVALID;
+	if (co->branch[0] != '-' &&
+	    honk_buf_addf(&ref, "refs/heads/%s", co->branch) == 0)
+		git_reference_name_is_valid(&valid, ref.buf);
+	honk_buf_release(&ref);
+	if (!valid)
+		return honk_yerror(c, n, "'%s' is not a valid branch name",
+				   co->branch);
+	return 0;
+}
+
+static int k_c_paths(struct honk_yctx *c, const struct honk_ynode *n,
+		     void *obj)
+{
+	struct honk_consumer *co = ((struct consumer_ctx *)obj)->co;
+	const struct honk_ynode *it;
+	size_t i;
+
+	if (honk_y_strlist(c, n, &co->paths, &co->npaths) < 0)
+		return HONK_EINVALID;
+	for (i = 0, it = n->first; i < co->npaths; i++, it = it->next) {
+		const char *p = co->paths[i];
+
+		if (!*p || *p == '/' || !strncmp(p, "../", 3) ||
+		    strstr(p, "/../") || !strcmp(p, ".."))
+			honk_yerror(c, it,
+				    "path pattern '%s' must stay inside the repository",
+				    p);
+	}
+	return 0;
+}
+
+static int k_c_test(struct honk_yctx *c, const struct honk_ynode *n,
+		    void *obj)
+{
+	struct honk_consumer *co = ((struct consumer_ctx *)obj)->co;
+
+	return honk_y_argv(c, n, &co->test.v, &co->test.n);
+}
+
+static int k_c_wave(struct honk_yctx *c, const struct honk_ynode *n,
+		    void *obj)
+{
+	return honk_y_int(c, n, 1, 1000,
+			  &((struct consumer_ctx *)obj)->co->wave);
+}
+
+static int k_c_auto_merge(struct honk_yctx *c, const struct honk_ynode *n,
+			  void *obj)
+{
+	return honk_y_bool(c, n, &((struct consumer_ctx *)obj)->co->auto_merge);
+}
+
+static int k_c_rollout(struct honk_yctx *c, const struct honk_ynode *n,
+		       void *obj)
+{
+	return parse_rollout(c, n, &((struct consumer_ctx *)obj)->co->rollout);
+}
+
+static const struct honk_ykey consumer_keys[] = {
+	{ "consumer", HONK_YKEY_REQUIRED, k_c_consumer },
+	{ "owner", 0, k_c_owner },
+	{ "criticality", 0, k_c_crit },
+	{ "reads", HONK_YKEY_REQUIRED, k_c_reads },
+	{ "produces", 0, k_c_produces },
+	{ "repo", 0, k_c_repo },
+	{ "branch", 0, k_c_branch },
+	{ "paths", 0, k_c_paths },
+	{ "test", 0, k_c_test },
+	{ "wave", 0, k_c_wave },
+	{ "auto_merge", 0, k_c_auto_merge },
+	{ "rollout", 0, k_c_rollout },
+};
+
+/* ---- files ------------------------------------------------------------ */
+
+/* Read and parse one catalog file; *root NULL when it could not be used. */
+static int parse_file(struct loadctx *l, struct honk_ydoc *doc,
+		      const char *path, const git_oid *blob,
+		      const struct honk_ynode **root)
+{
+	int err;
+
+	*root = NULL;
+	honk_buf_reset(&l->blob);
+	err = honk_repo_read_blob(&l->blob, l->repo, blob);
+	if (err == HONK_ELIMIT)
+		return honk_diag_add(l->diags, path, 1, 1,
+				     "file is larger than the limit of %u bytes",
+				     HONK_YAML_MAX_SIZE);
+	if (err < 0) {
+		l->sys_err = err;
+		return err;
+	}
+	l->cat->nfiles++;
+	if (honk_ydoc_parse(doc, path, l->blob.buf, l->blob.len, NULL,
+			    l->diags) < 0)
+		return HONK_EINVALID;
+	if (!doc->root)
+		return honk_diag_add(l->diags, path, 1, 1, "file is empty");
+	if (doc->root->type != HONK_YMAP)
+		return honk_diag_add(l->diags, path, doc->root->line,
+				     doc->root->col,
+				     "expected a mapping at the top of the file");
+	*root = doc->root;
+	return 0;
+}
+
+static int is_yaml_path(struct loadctx *l, const char *path, unsigned mode)
+{
+	size_t len = strlen(path);
+
+	if (len > 4 && !strcmp(path + len - 4, ".yml")) {
+		honk_diag_add(l->diags, path, 0, 0,
+			      "catalog files end in .yaml, not .yml");
+		return 0;
+	}
+	if (len <= 5 || strcmp(path + len - 5, ".yaml") != 0)
+		return 0;
+	if (mode == GIT_FILEMODE_LINK) {
+		honk_diag_add(l->diags, path, 0, 0,
+			      "catalog files must not be symbolic links");
+		return 0;
+	}
+	return mode == GIT_FILEMODE_BLOB || mode == GIT_FILEMODE_BLOB_EXECUTABLE;
+}
+
+static int load_dataset(const char *path, const git_oid *blob,
+			unsigned int mode, void *payload)
+{
+	struct loadctx *l = payload;
+	struct honk_catalog *cat = l->cat;
+	struct honk_ydoc doc = HONK_YDOC_INIT;
+	const struct honk_ynode *root;
+	struct honk_dataset *ds;
+	struct dataset_ctx dc;
+	struct honk_yctx c;
+
+	if (!is_yaml_path(l, path, mode))
+		return 0;
+	if (honk_dataset_id_from_path(&l->tmp, path) < 0) {
+		honk_diag_add(l->diags, path, 0, 0, "%s", honk_error_last());
+		return 0;
+	}
+	if (cat->ndatasets == l->dcap) {
+		size_t cap = l->dcap ? l->dcap * 2 : 64;
+		void *v = honk_arena_grow(&cat->arena, cat->datasets,
+					  cat->ndatasets, cap,
+					  sizeof(*cat->datasets));
+		if (!v)
+			return HONK_ERROR;
+		cat->datasets = v;
+		l->dcap = cap;
+	}
+	ds = &cat->datasets[cat->ndatasets];
+	memset(ds, 0, sizeof(*ds));
+	ds->id = honk_arena_strdup(&cat->arena, l->tmp.buf);
+	ds->path = honk_arena_strdup(&cat->arena, path);
+	ds->compatibility = HONK_POLICY_UNSET;
+	if (!ds->id || !ds->path)
+		return HONK_ERROR;
+	if (parse_file(l, &doc, path, blob, &root) == 0) {
+		honk_yctx_init(&c, ds->path, l->diags, &cat->arena);
+		dc.l = l;
+		dc.ds = ds;
+		dc.node = root;
+		honk_ymap_walk(&c, root, "a dataset", dataset_keys,
+			       sizeof(dataset_keys) / sizeof(dataset_keys[0]),
+			       &dc);
+		/* keep it even if broken: consumers referring to it are fine */
+		cat->ndatasets++;
+	}
+	honk_ydoc_release(&doc);
+	return l->sys_err;
+}
+
+static int load_consumer(const char *path, const git_oid *blob,
+			 unsigned int mode, void *payload)
+{
+	struct loadctx *l = payload;
+	struct honk_catalog *cat = l->cat;
+	struct honk_ydoc doc = HONK_YDOC_INIT;
+	const struct honk_ynode *root;
+	struct honk_consumer *co;
+	struct consumer_ctx cc;
+	struct honk_yctx c;
+	const char *base;
+	size_t blen;
+
+	if (!is_yaml_path(l, path, mode))
+		return 0;
+	base = strrchr(path, '/') + 1;
+	blen = strlen(base) - 5;
+	if (!honk_name_valid(base, blen)) {
+		char *name = honk_arena_strndup(&cat->arena, base, blen);
+
+		honk_name_check("consumer", name ? name : "");
+		honk_diag_add(l->diags, path, 0, 0, "%s", honk_error_last());
+		return 0;
+	}
+	if (cat->nconsumers == l->ccap) {
+		size_t cap = l->ccap ? l->ccap * 2 : 64;
+		void *v = honk_arena_grow(&cat->arena, cat->consumers,
+					  cat->nconsumers, cap,
+					  sizeof(*cat->consumers));
+		if (!v)
+			return HONK_ERROR;
+		cat->consumers = v;
+		l->ccap = cap;
+	}
+	co = &cat->consumers[cat->nconsumers];
+	memset(co, 0, sizeof(*co));
+	co->path = honk_arena_strdup(&cat->arena, path);
+	cc.co = co;
+	cc.expected = honk_arena_strndup(&cat->arena, base, blen);
+	if (!co->path || !cc.expected)
+		return HONK_ERROR;
+	co->name = cc.expected;
+	if (parse_file(l, &doc, path, blob, &root) == 0) {
+		co->line = root->line;
+		co->col = root->col;
+		honk_yctx_init(&c, co->path, l->diags, &cat->arena);
+		honk_ymap_walk(&c, root, "a consumer", consumer_keys,
+			       sizeof(consumer_keys) / sizeof(consumer_keys[0]),
+			       &cc);
+		co->name = cc.expected;
+		cat->nconsumers++;
+	}
+	honk_ydoc_release(&doc);
+	return l->sys_err;
+}
+
+static int load_settings(struct loadctx *l)
+{
+	struct honk_catalog *cat = l->cat;
+	struct honk_ydoc doc = HONK_YDOC_INIT;
+	struct honk_yctx c;
+	int err;
+
+	honk_buf_reset(&l->blob);
+	err = honk_snapshot_read(&l->blob, l->snap, "honk.yaml");
+	if (err == HONK_ENOTFOUND)
+		return honk_diag_add(l->diags, "honk.yaml", 0, 0,
+				     "not a honk catalog: honk.yaml is missing at %s",
+				     honk_snapshot_describe(l->snap));
+	if (err == HONK_ELIMIT)
+		return honk_diag_add(l->diags, "honk.yaml", 1, 1,
+				     "file is larger than the limit of %u bytes",
+				     HONK_YAML_MAX_SIZE);
+	if (err < 0)
+		return l->sys_err = err;
+	cat->nfiles++;
+	if (honk_ydoc_parse(&doc, "honk.yaml", l->blob.buf, l->blob.len, NULL,
+			    l->diags) < 0)
+		goto cleanup;
+	if (!doc.root) {
+		honk_diag_add(l->diags, "honk.yaml", 1, 1, "file is empty");
+		goto cleanup;
+	}
+	honk_yctx_init(&c, "honk.yaml", l->diags, &cat->arena);
+	honk_ymap_walk(&c, doc.root, "honk.yaml", settings_keys,
+		       sizeof(settings_keys) / sizeof(settings_keys[0]),
+		       &cat->settings);
+cleanup:
+	honk_ydoc_release(&doc);
+	return 0;
+}
+
+/* ---- cross-file checks ----------------------------------------------- */
+
+static int cmp_dataset(const void *a, const void *b)
+{
+	return strcmp(((const struct honk_dataset *)a)->id,
+		      ((const struct honk_dataset *)b)->id);
+}
+
+static int cmp_consumer(const void *a, const void *b)
+{
+	const struct honk_consumer *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	return c ? c : strcmp(x->path, y->path);
+}
+
+const struct honk_dataset *honk_catalog_dataset(const struct honk_catalog *cat,
+						const char *id)
+{
+	size_t lo = 0, hi = cat->ndatasets;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(id, cat->datasets[mid].id);
+
+		if (!c)
+			return &cat->datasets[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+const struct honk_consumer *
+honk_catalog_consumer(const struct honk_catalog *cat, const char *name)
+{
+	size_t lo = 0, hi = cat->nconsumers;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(name, cat->consumers[mid].name);
+
+		if (!c)
+			return &cat->consumers[mid];
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return NULL;
+}
+
+const struct honk_version *honk_dataset_version(const struct honk_dataset *ds,
+						int64_t version)
+{
+	size_t i;
+
+	for (i = 0; i < ds->nversions; i++)
+		if (ds->versions[i].version == version)
+			return &ds->versions[i];
+	return NULL;
+}
+
+enum honk_policy honk_dataset_policy(const struct honk_catalog *cat,
+				     const struct honk_dataset *ds)
+{
+	return ds->compatibility != HONK_POLICY_UNSET
+		       ? ds->compatibility
+		       : cat->settings.compatibility;
+}
+
+static void check_reads(struct loadctx *l)
+{
+	struct honk_catalog *cat = l->cat;
+	size_t i, j, k;
+
+	for (i = 0; i < cat->nconsumers; i++) {
+		const struct honk_consumer *co = &cat->consumers[i];
+
+		if (i > 0 && !strcmp(co->name, cat->consumers[i - 1].name))
+			honk_diag_add(l->diags, co->path, co->line, co->col,
+				      "consumer '%s' is also defined in %s",
+				      co->name, cat->consumers[i - 1].path);
+		for (j = 0; j < co->nreads; j++) {
+			const struct honk_read *r = &co->reads[j];
+			const struct honk_dataset *ds;
+			const struct honk_version *v;
+
+			if (!r->dataset || r->version < 0)
+				continue;
+			ds = honk_catalog_dataset(cat, r->dataset);
+			if (!ds) {
+				honk_diag_add(l->diags, co->path, r->line,
+					      r->col,
+					      "reads dataset '%s', which is not in the catalog",
+					      r->dataset);
+				continue;
+			}
+			v = honk_dataset_version(ds, r->version);
+			if (!v) {
+				honk_diag_add(l->diags, co->path,
+					      r->version_line, r->version_col,
+					      "reads version %lld of '%s', which has no such version",
+					      (long long)r->version, r->dataset);
+				continue;
+			}
+			for (k = 0; k < r->nfields; k++)
+				if (v->schema.nfields &&
+				    !honk_schema_find(&v->schema, r->fields[k]))
+					honk_diag_add(l->diags, co->path,
+						      r->line, r->col,
+						      "reads field '%s', which version %lld of '%s' does not have",
+						      r->fields[k],
+						      (long long)r->version,
+						      r->dataset);
+		}
+		for (j = 0; j < co->nproduces; j++)
+			if (!honk_catalog_dataset(cat, co->produces[j]))
+				honk_diag_add(l->diags, co->path,
+					      co->produces_pos[2 * j],
+					      co->produces_pos[2 * j + 1],
+					      "produces dataset '%s', which is not in the catalog",
+					      co->produces[j]);
+	}
+}
+
+/*
+ * The `produces` graph: dataset -> dataset through a consumer that reads
+ * the first and writes the second. A cycle would make transitive impact
+ * endless, so each one is reported once, at the consumer that closes it.
+ */
+struct edge {
+	size_t to;
+	size_t consumer;
+	size_t produce; /* index into consumer's produces */
+};
+
+struct graph {
+	size_t *first; /* per dataset: index of first edge (CSR) */
+	struct edge *edges;
+};
+
+static int build_graph(struct honk_catalog *cat, struct graph *g)
+{
+	size_t n = cat->ndatasets, i, j, k, m = 0;
+	size_t *count = NULL;
+
+	g->first = calloc(n + 1, sizeof(*g->first));
+	count = calloc(n + 1, sizeof(*count));
+	if (!g->first || !count)
+		goto oom;
+	for (i = 0; i < cat->nconsumers; i++) {
+		const struct honk_consumer *co = &cat->consumers[i];
+
+		for (j = 0; j < co->nreads; j++) {
+			const struct honk_dataset *from =
+				co->reads[j].dataset
+					? honk_catalog_dataset(cat, co->reads[j].dataset)
+					: NULL;
+			if (from)
+				count[from - cat->datasets] += co->nproduces;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		g->first[i + 1] = g->first[i] + count[i];
+		m += count[i];
+	}
+	g->edges = malloc((m ? m : 1) * sizeof(*g->edges));
+	if (!g->edges)
+		goto oom;
+	memset(count, 0, (n + 1) * sizeof(*count));
+	for (i = 0; i < cat->nconsumers; i++) {
+		const struct honk_consumer *co = &cat->consumers[i];
+
+		for (j = 0; j < co->nreads; j++) {
+			const struct honk_dataset *from =
+				co->reads[j].dataset
+					? honk_catalog_dataset(cat, co->reads[j].dataset)
+					: NULL;
+			size_t f;
+
+			if (!from)
+				continue;
+			f = (size_t)(from - cat->datasets);
+			for (k = 0; k < co->nproduces; k++) {
+				const struct honk_dataset *to =
+					honk_catalog_dataset(cat, co->produces[k]);
+				struct edge *e = &g->edges[g->first[f] + count[f]++];
+
+				e->to = to ? (size_t)(to - cat->datasets) : (size_t)-1;
+				e->consumer = i;
+				e->produce = k;
+			}
+		}
+	}
+	free(count);
+	return 0;
+oom:
+	free(count);
+	return honk_error_set(HONK_ERROR, "out of memory");
+}
+
+static void report_cycle(struct loadctx *l, const struct graph *g,
+			 const size_t *stack_edge, size_t depth, size_t start,
+			 const struct edge *closing)
+{
+	struct honk_catalog *cat = l->cat;
+	const struct honk_consumer *co = &cat->consumers[closing->consumer];
+	struct honk_buf msg = HONK_BUF_INIT;
+	size_t i;
+
+	honk_buf_addstr(&msg, "produces makes a cycle: ");
+	for (i = start; i < depth; i++) {
+		const struct edge *e = &g->edges[stack_edge[i]];
+
+		if (i == start)
+			honk_buf_addstr(&msg,
+					cat->datasets[closing->to].id);
+		honk_buf_addf(&msg, " -> %s -> %s",
+			      cat->consumers[e->consumer].name,
+			      cat->datasets[e->to].id);
+	}
+	if (start == depth)
+		honk_buf_addstr(&msg, cat->datasets[closing->to].id);
+	honk_buf_addf(&msg, " -> %s -> %s", co->name,
+		      cat->datasets[closing->to].id);
+	honk_diag_add(l->diags, co->path, co->produces_pos[2 * closing->produce],
+		      co->produces_pos[2 * closing->produce + 1], "%s",
+		      msg.buf);
+	honk_buf_release(&msg);
+}
+
+static int check_cycles(struct loadctx *l)
+{
+	struct honk_catalog *cat = l->cat;
+	size_t n = cat->ndatasets, s;
+	struct graph g = { NULL, NULL };
+	unsigned char *color = NULL; /* 0 new, 1 on stack, 2 done */
+	size_t *node = NULL, *next = NULL, *via = NULL, *pos = NULL;
+	int err;
+
+	if (!n)
+		return 0;
+	if ((err = build_graph(cat, &g)) < 0)
+		return err;
+	color = calloc(n, 1);
+	node = malloc(n * sizeof(*node));
+	next = malloc(n * sizeof(*next));
+	via = malloc(n * sizeof(*via));
+	pos = malloc(n * sizeof(*pos));
+	if (!color || !node || !next || !via || !pos) {
+		err = honk_error_set(HONK_ERROR, "out of memory");
+		goto cleanup;
+	}
+	for (s = 0; s < n; s++) {
+		size_t depth = 0;
+
+		if (color[s])
+			continue;
+		node[0] = s;
+		next[0] = g.first[s];
+		pos[s] = 0;
+		color[s] = 1;
+		depth = 1;
+		while (depth) {
+			size_t u = node[depth - 1];
+
+			if (next[depth - 1] == g.first[u + 1]) {
+				color[u] = 2;
+				depth--;
+				continue;
+			}
+			{
+				size_t ei = next[depth - 1]++;
+				const struct edge *e = &g.edges[ei];
+
+				if (e->to == (size_t)-1)
+					continue;
+				if (color[e->to] == 1) {
+					/* path: node[pos[to]] .. u, then e */
+					report_cycle(l, &g, via, depth,
+						     pos[e->to] + 1, e);
+					continue;
+				}
+				if (color[e->to] == 2)
+					continue;
+				via[depth] = ei;
+				node[depth] = e->to;
+				next[depth] = g.first[e->to];
+				pos[e->to] = depth;
+				color[e->to] = 1;
+				depth++;
+			}
+		}
+	}
+	err = 0;
+cleanup:
+	free(color);
+	free(node);
+	free(next);
+	free(via);
+	free(pos);
+	free(g.first);
+	free(g.edges);
+	return err;
+}
+
+static void check_sorted_datasets(struct loadctx *l)
+{
+	struct honk_catalog *cat = l->cat;
+	size_t i;
+
+	/* ids come from paths, so two files can only collide by case etc.;
+	 * datasets/a/b.c.yaml and datasets/a.b/c.yaml are refused earlier. */
+	for (i = 1; i < cat->ndatasets; i++)
+		if (!strcmp(cat->datasets[i].id, cat->datasets[i - 1].id))
+			honk_diag_add(l->diags, cat->datasets[i].path, 0, 0,
+				      "dataset '%s' is also defined in %s",
+				      cat->datasets[i].id,
+				      cat->datasets[i - 1].path);
+}
+
+int honk_catalog_load(struct honk_catalog *cat, struct honk_repo *repo,
+		      struct honk_snapshot *snap, struct honk_diags *diags)
+{
+	struct loadctx l;
+	size_t before = honk_diags_count(diags);
+	int err;
+
+	memset(cat, 0, sizeof(*cat));
+	memset(&l, 0, sizeof(l));
+	l.cat = cat;
+	l.repo = repo;
+	l.snap = snap;
+	l.diags = diags;
+	honk_buf_init(&l.blob, HONK_YAML_MAX_SIZE);
+	honk_buf_init(&l.tmp, HONK_YAML_MAX_SIZE);
+	cat->settings.main = "main";
+	cat->settings.compatibility = HONK_POLICY_BACKWARD;
+	honk_rollout_cfg_defaults(&cat->settings.rollout);
+
+	if ((err = load_settings(&l)) < 0 && l.sys_err)
+		goto cleanup;
+	if ((err = honk_snapshot_foreach(snap, "datasets/", load_dataset, &l)) < 0 &&
+	    err != HONK_EINVALID)
+		goto cleanup;
+	if ((err = honk_snapshot_foreach(snap, "consumers/", load_consumer, &l)) < 0 &&
+	    err != HONK_EINVALID)
+		goto cleanup;
+	if (cat->ndatasets)
+		qsort(cat->datasets, cat->ndatasets, sizeof(*cat->datasets),
+		      cmp_dataset);
+	if (cat->nconsumers)
+		qsort(cat->consumers, cat->nconsumers, sizeof(*cat->consumers),
+		      cmp_consumer);
+	check_sorted_datasets(&l);
+	check_reads(&l);
+	if ((err = check_cycles(&l)) < 0)
+		goto cleanup;
+	err = honk_diags_count(diags) > before ? HONK_EINVALID : 0;
+cleanup:
+	if (l.sys_err && err >= 0)
+		err = l.sys_err;
+	honk_buf_release(&l.blob);
+	honk_buf_release(&l.tmp);
+	return err;
+}
+
+void honk_catalog_release(struct honk_catalog *cat)
+{
+	if (!cat)
+		return;
+	honk_arena_release(&cat->arena);
+	memset(cat, 0, sizeof(*cat));
+}

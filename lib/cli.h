@@ -1,0 +1,63 @@
+#ifndef HONK_CLI_H
+#define HONK_CLI_H
+
+#include <stdio.h>
+
+#include "error.h"
+
+/*
+ * What every binary shares (DESIGN section 8): the common options, the
+ * `prog: error: ...` diagnostics, colour decisions and a checked exit.
+ * This module may print (it serves main() only); no other lib/ module does.
+ */
+
+enum { HONK_COLOR_AUTO, HONK_COLOR_ALWAYS, HONK_COLOR_NEVER };
+
+/* A command-specific option: --name[=VALUE] or -c. */
+struct honk_opt {
+	const char *name;
+	char short_name;
+	int has_arg;
+	const char *value; /* set when given: the argument, or "" */
+};
+
+struct honk_cli {
+	const char *prog;
+	const char *dir;    /* -C */
+	const char *rev;    /* --rev */
+	const char *remote; /* --remote */
+	int no_remote;
+	int json, quiet, verbose, help, version;
+	int color_mode;
+	char **args; /* positional arguments, the command first */
+	int nargs;
+	struct honk_opt *opts; /* command options, terminated by name NULL */
+};
+
+/*
+ * Parse argv: common options anywhere, command options from `opts`,
+ * "--" ends options. HONK_EUSAGE with a message on a bad option.
+ */
+int honk_cli_parse(struct honk_cli *cli, int argc, char **argv,
+		   struct honk_opt *opts);
+
+/* Apply -C (chdir, as git does). */
+int honk_cli_enter(struct honk_cli *cli);
+
+/* Should output to `f` be coloured? (--color, NO_COLOR, a terminal.) */
+int honk_cli_color(const struct honk_cli *cli, FILE *f);
+
+/* `prog: error: msg` on stderr. */
+void honk_cli_error(const struct honk_cli *cli, const char *fmt, ...)
+	HONK_PRINTF(2, 3);
+
+/*
+ * Report a library failure (honk_error_last()) and return the exit code
+ * for it.
+ */
+int honk_cli_fail(const struct honk_cli *cli, int err);
+
+/* Flush and close stdout; exit code 5 with a message when that fails. */
+int honk_cli_exit(const struct honk_cli *cli, int code);
+
+#endif
