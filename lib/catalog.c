@@ -43,6 +43,9 @@ struct loadctx {
 	struct honk_diags *diags;
 	struct honk_buf blob;
 	struct honk_buf tmp;
+	struct honk_ydoc doc; /* reused for every file */
+	const char *data; /* honk_catalog_parse_files(): the bytes, no repo */
+	size_t len;
 	size_t dcap, ccap;
 	int sys_err;
 };
@@ -406,6 +409,7 @@ static int y_repo_path(struct honk_yctx *c, const struct honk_ynode *n,
 	}
 	return 0;
 bad:
+	*out = NULL;
 	return honk_yerror(c, n,
 			   "'%s' must be a relative path inside the repository", s);
 }
@@ -473,7 +477,8 @@ static void load_schema_file(struct loadctx *l, struct honk_yctx *c,
 		return;
 	}
 	honk_buf_reset(&l->tmp);
-	err = honk_snapshot_read(&l->tmp, l->snap, v->schema_file);
+	err = l->snap ? honk_snapshot_read(&l->tmp, l->snap, v->schema_file)
+		      : HONK_ENOTFOUND;
 	if (err == HONK_ENOTFOUND) {
 		honk_yerror(c, at, "schema file '%s' does not exist",
 			    v->schema_file);
@@ -490,15 +495,21 @@ static void load_schema_file(struct loadctx *l, struct honk_yctx *c,
 		    l->tmp.len, l->diags);
 }
 
+struct dataset_ctx {
+	struct loadctx *l;
+	struct honk_dataset *ds;
+	const struct honk_ynode *node;
+};
+
 static int version_item(struct honk_yctx *c, const struct honk_ynode *n,
 			size_t i, void *obj)
 {
-	struct honk_dataset *ds = obj;
+	struct dataset_ctx *dc = obj;
 	struct version_ctx vc;
 	int err;
 
-	vc.l = NULL;
-	vc.v = &ds->versions[i];
+	vc.l = dc->l;
+	vc.v = &dc->ds->versions[i];
 	vc.node = n;
 	vc.v->line = n->line;
 	vc.v->col = n->col;
@@ -516,14 +527,10 @@ static int version_item(struct honk_yctx *c, const struct honk_ynode *n,
 	if (honk_ymap_get(n, "schema_format") && !honk_ymap_get(n, "schema_file"))
 		honk_yerror(c, honk_ymap_get(n, "schema_format"),
 			    "'schema_format' goes with 'schema_file'");
+	if (vc.v->schema_file && !honk_ymap_get(n, "schema"))
+		load_schema_file(vc.l, c, &vc);
 	return err;
 }
-
-struct dataset_ctx {
-	struct loadctx *l;
-	struct honk_dataset *ds;
-	const struct honk_ynode *node;
-};
 
 static int k_d_dataset(struct honk_yctx *c, const struct honk_ynode *n,
 		       void *obj)
@@ -574,16 +581,11 @@ static int k_d_versions(struct honk_yctx *c, const struct honk_ynode *n,
 	if (!ds->versions)
 		return HONK_ERROR;
 	ds->nversions = n->n;
-	err = honk_yseq_walk(c, n, version_item, ds);
+	err = honk_yseq_walk(c, n, version_item, dc);
 	for (i = 0, it = n->first; i < ds->nversions; i++, it = it->next) {
 		struct honk_version *v = &ds->versions[i];
 		const struct honk_ynode *vn = honk_ymap_get(it, "version");
 
-		if (v->schema_file && !honk_ymap_get(it, "schema")) {
-			struct version_ctx vc = { dc->l, v, it };
-
-			load_schema_file(dc->l, c, &vc);
-		}
 		if (i == 0 || v->version < 0 || ds->versions[i - 1].version < 0)
 			continue;
 		if (v->version == ds->versions[i - 1].version)
@@ -845,7 +847,26 @@ static const struct honk_ykey consumer_keys[] = {
 
 /* ---- files ------------------------------------------------------------ */
 
-/* Read and parse one catalog file; *root NULL when it could not be used. */
+/* Parse one catalog file's bytes; *root NULL when it could not be used. */
+static int parse_bytes(struct loadctx *l, struct honk_ydoc *doc,
+		       const char *path, const char *data, size_t len,
+		       const struct honk_ynode **root)
+{
+	*root = NULL;
+	l->cat->nfiles++;
+	if (honk_ydoc_parse(doc, path, data, len, NULL, l->diags) < 0)
+		return HONK_EINVALID;
+	if (!doc->root)
+		return honk_diag_add(l->diags, path, 1, 1, "file is empty");
+	if (doc->root->type != HONK_YMAP)
+		return honk_diag_add(l->diags, path, doc->root->line,
+				     doc->root->col,
+				     "expected a mapping at the top of the file");
+	*root = doc->root;
+	return 0;
+}
+
+/* Read a blob, or take the bytes given to honk_catalog_add_file(). */
 static int parse_file(struct loadctx *l, struct honk_ydoc *doc,
 		      const char *path, const git_oid *blob,
 		      const struct honk_ynode **root)
@@ -853,6 +874,8 @@ static int parse_file(struct loadctx *l, struct honk_ydoc *doc,
 	int err;
 
 	*root = NULL;
+	if (!blob)
+		return parse_bytes(l, doc, path, l->data, l->len, root);
 	honk_buf_reset(&l->blob);
 	err = honk_repo_read_blob(&l->blob, l->repo, blob);
 	if (err == HONK_ELIMIT)
@@ -863,18 +886,7 @@ static int parse_file(struct loadctx *l, struct honk_ydoc *doc,
 		l->sys_err = err;
 		return err;
 	}
-	l->cat->nfiles++;
-	if (honk_ydoc_parse(doc, path, l->blob.buf, l->blob.len, NULL,
-			    l->diags) < 0)
-		return HONK_EINVALID;
-	if (!doc->root)
-		return honk_diag_add(l->diags, path, 1, 1, "file is empty");
-	if (doc->root->type != HONK_YMAP)
-		return honk_diag_add(l->diags, path, doc->root->line,
-				     doc->root->col,
-				     "expected a mapping at the top of the file");
-	*root = doc->root;
-	return 0;
+	return parse_bytes(l, doc, path, l->blob.buf, l->blob.len, root);
 }
 
 static int is_yaml_path(struct loadctx *l, const char *path, unsigned mode)
@@ -901,7 +913,7 @@ static int load_dataset(const char *path, const git_oid *blob,
 {
 	struct loadctx *l = payload;
 	struct honk_catalog *cat = l->cat;
-	struct honk_ydoc doc = HONK_YDOC_INIT;
+	struct honk_ydoc *doc = &l->doc;
 	const struct honk_ynode *root;
 	struct honk_dataset *ds;
 	struct dataset_ctx dc;
@@ -930,7 +942,7 @@ static int load_dataset(const char *path, const git_oid *blob,
 	ds->compatibility = HONK_POLICY_UNSET;
 	if (!ds->id || !ds->path)
 		return HONK_ERROR;
-	if (parse_file(l, &doc, path, blob, &root) == 0) {
+	if (parse_file(l, doc, path, blob, &root) == 0) {
 		honk_yctx_init(&c, ds->path, l->diags, &cat->arena);
 		dc.l = l;
 		dc.ds = ds;
@@ -941,7 +953,6 @@ static int load_dataset(const char *path, const git_oid *blob,
 		/* keep it even if broken: consumers referring to it are fine */
 		cat->ndatasets++;
 	}
-	honk_ydoc_release(&doc);
 	return l->sys_err;
 }
 
@@ -950,7 +961,7 @@ static int load_consumer(const char *path, const git_oid *blob,
 {
 	struct loadctx *l = payload;
 	struct honk_catalog *cat = l->cat;
-	struct honk_ydoc doc = HONK_YDOC_INIT;
+	struct honk_ydoc *doc = &l->doc;
 	const struct honk_ynode *root;
 	struct honk_consumer *co;
 	struct consumer_ctx cc;
@@ -987,7 +998,7 @@ static int load_consumer(const char *path, const git_oid *blob,
 	if (!co->path || !cc.expected)
 		return HONK_ERROR;
 	co->name = cc.expected;
-	if (parse_file(l, &doc, path, blob, &root) == 0) {
+	if (parse_file(l, doc, path, blob, &root) == 0) {
 		co->line = root->line;
 		co->col = root->col;
 		honk_yctx_init(&c, co->path, l->diags, &cat->arena);
@@ -997,15 +1008,28 @@ static int load_consumer(const char *path, const git_oid *blob,
 		co->name = cc.expected;
 		cat->nconsumers++;
 	}
-	honk_ydoc_release(&doc);
 	return l->sys_err;
+}
+
+static int parse_settings(struct loadctx *l, const char *data, size_t len)
+{
+	struct honk_catalog *cat = l->cat;
+	struct honk_ydoc doc = HONK_YDOC_INIT;
+	const struct honk_ynode *root;
+	struct honk_yctx c;
+
+	if (parse_bytes(l, &doc, "honk.yaml", data, len, &root) == 0) {
+		honk_yctx_init(&c, "honk.yaml", l->diags, &cat->arena);
+		honk_ymap_walk(&c, root, "honk.yaml", settings_keys,
+			       sizeof(settings_keys) / sizeof(settings_keys[0]),
+			       &cat->settings);
+	}
+	honk_ydoc_release(&doc);
+	return 0;
 }
 
 static int load_settings(struct loadctx *l)
 {
-	struct honk_catalog *cat = l->cat;
-	struct honk_ydoc doc = HONK_YDOC_INIT;
-	struct honk_yctx c;
 	int err;
 
 	honk_buf_reset(&l->blob);
@@ -1020,21 +1044,7 @@ static int load_settings(struct loadctx *l)
 				     HONK_YAML_MAX_SIZE);
 	if (err < 0)
 		return l->sys_err = err;
-	cat->nfiles++;
-	if (honk_ydoc_parse(&doc, "honk.yaml", l->blob.buf, l->blob.len, NULL,
-			    l->diags) < 0)
-		goto cleanup;
-	if (!doc.root) {
-		honk_diag_add(l->diags, "honk.yaml", 1, 1, "file is empty");
-		goto cleanup;
-	}
-	honk_yctx_init(&c, "honk.yaml", l->diags, &cat->arena);
-	honk_ymap_walk(&c, doc.root, "honk.yaml", settings_keys,
-		       sizeof(settings_keys) / sizeof(settings_keys[0]),
-		       &cat->settings);
-cleanup:
-	honk_ydoc_release(&doc);
-	return 0;
+	return parse_settings(l, l->blob.buf, l->blob.len);
 }
 
 /* ---- cross-file checks ----------------------------------------------- */
@@ -1361,6 +1371,39 @@ static void check_sorted_datasets(struct loadctx *l)
 				      cat->datasets[i - 1].path);
 }
 
+static void loadctx_init(struct loadctx *l, struct honk_catalog *cat,
+			 struct honk_repo *repo, struct honk_snapshot *snap,
+			 struct honk_diags *diags)
+{
+	memset(cat, 0, sizeof(*cat));
+	memset(l, 0, sizeof(*l));
+	l->cat = cat;
+	l->repo = repo;
+	l->snap = snap;
+	l->diags = diags;
+	honk_buf_init(&l->blob, HONK_YAML_MAX_SIZE);
+	honk_buf_init(&l->tmp, HONK_YAML_MAX_SIZE);
+	cat->settings.main = "main";
+	cat->settings.compatibility = HONK_POLICY_BACKWARD;
+	honk_rollout_cfg_defaults(&cat->settings.rollout);
+}
+
+/* The checks that span files, once every file is in. */
+static int finish(struct loadctx *l)
+{
+	struct honk_catalog *cat = l->cat;
+
+	if (cat->ndatasets)
+		qsort(cat->datasets, cat->ndatasets, sizeof(*cat->datasets),
+		      cmp_dataset);
+	if (cat->nconsumers)
+		qsort(cat->consumers, cat->nconsumers, sizeof(*cat->consumers),
+		      cmp_consumer);
+	check_sorted_datasets(l);
+	check_reads(l);
+	return check_cycles(l);
+}
+
 int honk_catalog_load(struct honk_catalog *cat, struct honk_repo *repo,
 		      struct honk_snapshot *snap, struct honk_diags *diags)
 {
@@ -1368,18 +1411,7 @@ int honk_catalog_load(struct honk_catalog *cat, struct honk_repo *repo,
 	size_t before = honk_diags_count(diags);
 	int err;
 
-	memset(cat, 0, sizeof(*cat));
-	memset(&l, 0, sizeof(l));
-	l.cat = cat;
-	l.repo = repo;
-	l.snap = snap;
-	l.diags = diags;
-	honk_buf_init(&l.blob, HONK_YAML_MAX_SIZE);
-	honk_buf_init(&l.tmp, HONK_YAML_MAX_SIZE);
-	cat->settings.main = "main";
-	cat->settings.compatibility = HONK_POLICY_BACKWARD;
-	honk_rollout_cfg_defaults(&cat->settings.rollout);
-
+	loadctx_init(&l, cat, repo, snap, diags);
 	if ((err = load_settings(&l)) < 0 && l.sys_err)
 		goto cleanup;
 	if ((err = honk_snapshot_foreach(snap, "datasets/", load_dataset, &l)) < 0 &&
@@ -1388,15 +1420,7 @@ int honk_catalog_load(struct honk_catalog *cat, struct honk_repo *repo,
 	if ((err = honk_snapshot_foreach(snap, "consumers/", load_consumer, &l)) < 0 &&
 	    err != HONK_EINVALID)
 		goto cleanup;
-	if (cat->ndatasets)
-		qsort(cat->datasets, cat->ndatasets, sizeof(*cat->datasets),
-		      cmp_dataset);
-	if (cat->nconsumers)
-		qsort(cat->consumers, cat->nconsumers, sizeof(*cat->consumers),
-		      cmp_consumer);
-	check_sorted_datasets(&l);
-	check_reads(&l);
-	if ((err = check_cycles(&l)) < 0)
+	if ((err = finish(&l)) < 0)
 		goto cleanup;
 	err = honk_diags_count(diags) > before ? HONK_EINVALID : 0;
 cleanup:
@@ -1404,6 +1428,38 @@ cleanup:
 		err = l.sys_err;
 	honk_buf_release(&l.blob);
 	honk_buf_release(&l.tmp);
+	honk_ydoc_release(&l.doc);
+	return err;
+}
+
+int honk_catalog_parse_files(struct honk_catalog *cat,
+			     const struct honk_catalog_file *files, size_t n,
+			     struct honk_diags *diags)
+{
+	struct loadctx l;
+	size_t before = honk_diags_count(diags), i;
+	int err = 0;
+
+	loadctx_init(&l, cat, NULL, NULL, diags);
+	for (i = 0; i < n && err >= 0; i++) {
+		const char *p = files[i].path;
+
+		l.data = files[i].data;
+		l.len = files[i].len;
+		if (!strcmp(p, "honk.yaml"))
+			err = parse_settings(&l, l.data, l.len);
+		else if (!strncmp(p, "datasets/", 9))
+			err = load_dataset(p, NULL, GIT_FILEMODE_BLOB, &l);
+		else if (!strncmp(p, "consumers/", 10))
+			err = load_consumer(p, NULL, GIT_FILEMODE_BLOB, &l);
+	}
+	if (err >= 0)
+		err = finish(&l);
+	if (err >= 0)
+		err = honk_diags_count(diags) > before ? HONK_EINVALID : 0;
+	honk_buf_release(&l.blob);
+	honk_buf_release(&l.tmp);
+	honk_ydoc_release(&l.doc);
 	return err;
 }
 

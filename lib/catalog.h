@@ -159,7 +159,7 @@ struct honk_catalog {
 	size_t nfiles; /* catalog files read */
 };
 
-#define HONK_CATALOG_INIT { HONK_ARENA_INIT }
+#define HONK_CATALOG_INIT { 0 }
 
 /*
  * Load and validate everything at snap. Every problem goes to diags;
@@ -169,6 +169,22 @@ struct honk_catalog {
 int honk_catalog_load(struct honk_catalog *cat, struct honk_repo *repo,
 		      struct honk_snapshot *snap, struct honk_diags *diags);
 void honk_catalog_release(struct honk_catalog *cat);
+
+/*
+ * The same validation over files given as bytes (no repository): for
+ * tests, fuzzing and checking single files. Paths decide the kind:
+ * "honk.yaml", "datasets/...", "consumers/..."; others are ignored.
+ * A schema_file cannot be read this way and is reported missing.
+ */
+struct honk_catalog_file {
+	const char *path;
+	const char *data;
+	size_t len;
+};
+
+int honk_catalog_parse_files(struct honk_catalog *cat,
+			     const struct honk_catalog_file *files, size_t n,
+			     struct honk_diags *diags);
 
 const struct honk_dataset *honk_catalog_dataset(const struct honk_catalog *cat,
 						const char *id);

@@ -239,6 +239,7 @@ int honk_ydoc_parse(struct honk_ydoc *doc, const char *path, const char *data,
 
 	if (!opts)
 		opts = &defaults;
+	honk_arena_reset(&doc->arena);
 	doc->root = NULL;
 	if (opts->max_size && len > opts->max_size)
 		return honk_diag_add(diags, path, 1, 1,
@@ -346,14 +347,18 @@ void honk_yctx_init(struct honk_yctx *c, const char *path,
 static size_t path_push(struct honk_yctx *c, const char *fmt, const char *s,
 			size_t i)
 {
-	size_t old = c->keylen, room = sizeof(c->keypath) - old;
-	int n;
+	size_t old = c->keylen, room = sizeof(c->keypath) - old, n;
+	char tmp[32];
 
-	if (fmt[0] == '[')
-		n = snprintf(c->keypath + old, room, "[%zu]", i);
-	else
-		n = snprintf(c->keypath + old, room, old ? ".%s" : "%s", s);
-	if (n < 0 || (size_t)n >= room) {
+	if (fmt[0] == '[') {
+		int k = snprintf(tmp, sizeof(tmp), "[%zu]", i);
+
+		s = tmp;
+		n = (size_t)k;
+	} else {
+		n = strlen(s) + (old ? 1 : 0);
+	}
+	if (n >= room) {
 		/* too deep to show: keep what fits, mark the elision */
 		if (old + 4 < sizeof(c->keypath)) {
 			memcpy(c->keypath + old, "...", 4);
@@ -361,7 +366,14 @@ static size_t path_push(struct honk_yctx *c, const char *fmt, const char *s,
 		}
 		return old;
 	}
-	c->keylen = old + (size_t)n;
+	if (fmt[0] != '[' && old) {
+		c->keypath[old] = '.';
+		memcpy(c->keypath + old + 1, s, n - 1);
+	} else {
+		memcpy(c->keypath + old, s, n);
+	}
+	c->keylen = old + n;
+	c->keypath[c->keylen] = '\0';
 	return old;
 }
 
