@@ -45,6 +45,7 @@ DEP_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 ifeq ($(DEP_LIBS),)
 DEP_LIBS = -lgit2 -lyaml -lpcre2-8 -lsqlite3
 endif
+DEP_LIBS += -lpthread -lm
 CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
 CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 ifeq ($(CMOCKA_LIBS),)

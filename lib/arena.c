@@ -113,6 +113,24 @@ void *honk_arena_grow(struct honk_arena *a, void *old, size_t n, size_t cap,
 	return p;
 }
 
+void honk_arena_adopt(struct honk_arena *dst, struct honk_arena *src)
+{
+	struct honk_arena_block *b;
+
+	if (!src->head)
+		return;
+	if (!dst->head) {
+		dst->head = src->head;
+	} else {
+		for (b = dst->head; b->next; b = b->next)
+			;
+		b->next = src->head;
+	}
+	dst->used += src->used;
+	src->head = NULL;
+	src->used = 0;
+}
+
 void honk_arena_reset(struct honk_arena *a)
 {
 	struct honk_arena_block *b, *next, *keep = NULL;

@@ -28,6 +28,9 @@ char *honk_arena_strdup(struct honk_arena *a, const char *s);
 void *honk_arena_grow(struct honk_arena *a, void *old, size_t n, size_t cap,
 		      size_t elem);
 
+/* Move src's memory into dst (pointers into it stay valid); src is empty. */
+void honk_arena_adopt(struct honk_arena *dst, struct honk_arena *src);
+
 /* Forget every allocation but keep one block for reuse. */
 void honk_arena_reset(struct honk_arena *a);
 

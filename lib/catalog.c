@@ -13,13 +13,20 @@
  * name in it passed the allowlist; all memory belongs to cat->arena.
  * Problems are collected, never fatal: one bad file does not hide the
  * errors of the others.
+ *
+ * Files are parsed by up to HONK_LOAD_THREADS workers, each with its own
+ * arena, diagnostics and parse buffers; their results are spliced into the
+ * catalog afterwards and sorted, so the outcome does not depend on the
+ * number of workers or their timing.
  */
 #include "catalog.h"
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "names.h"
@@ -1388,6 +1395,13 @@ static void loadctx_init(struct loadctx *l, struct honk_catalog *cat,
 	honk_rollout_cfg_defaults(&cat->settings.rollout);
 }
 
+static void loadctx_release(struct loadctx *l)
+{
+	honk_buf_release(&l->blob);
+	honk_buf_release(&l->tmp);
+	honk_ydoc_release(&l->doc);
+}
+
 /* The checks that span files, once every file is in. */
 static int finish(struct loadctx *l)
 {
@@ -1404,21 +1418,195 @@ static int finish(struct loadctx *l)
 	return check_cycles(l);
 }
 
+/* One catalog file to load, found by walking the snapshot. */
+struct job {
+	const char *path;
+	git_oid oid;
+	unsigned int mode;
+	int consumer;
+};
+
+struct jobs {
+	struct job *v;
+	size_t n, cap;
+	struct honk_arena arena;
+	int consumer; /* set while collecting consumers/ */
+};
+
+static int collect(const char *path, const git_oid *blob, unsigned int mode,
+		   void *payload)
+{
+	struct jobs *js = payload;
+	struct job *j;
+
+	if (js->n == js->cap) {
+		size_t cap = js->cap ? js->cap * 2 : 256;
+		void *v = honk_arena_grow(&js->arena, js->v, js->n, cap,
+					  sizeof(*js->v));
+		if (!v)
+			return HONK_ERROR;
+		js->v = v;
+		js->cap = cap;
+	}
+	j = &js->v[js->n];
+	j->path = honk_arena_strdup(&js->arena, path);
+	if (!j->path)
+		return HONK_ERROR;
+	git_oid_cpy(&j->oid, blob);
+	j->mode = mode;
+	j->consumer = js->consumer;
+	js->n++;
+	return 0;
+}
+
+#define HONK_LOAD_THREADS 8
+
+struct worker {
+	struct loadctx l;
+	struct honk_catalog part;
+	struct honk_diags diags;
+	const struct jobs *jobs;
+	size_t start, step;
+	int err;
+	char *errmsg;
+	pthread_t tid;
+};
+
+static void *work(void *arg)
+{
+	struct worker *w = arg;
+	size_t i;
+
+	for (i = w->start; i < w->jobs->n; i += w->step) {
+		const struct job *j = &w->jobs->v[i];
+		int err = j->consumer
+				  ? load_consumer(j->path, &j->oid, j->mode, &w->l)
+				  : load_dataset(j->path, &j->oid, j->mode, &w->l);
+
+		if (err < 0 && err != HONK_EINVALID) {
+			w->err = err;
+			w->errmsg = strdup(honk_error_last());
+			break;
+		}
+	}
+	return NULL;
+}
+
+static unsigned worker_count(size_t njobs)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	const char *env = getenv("HONK_THREADS");
+	int64_t n;
+
+	if (env && honk_parse_int(&n, env, 1, HONK_LOAD_THREADS) == 0)
+		return (unsigned)n;
+	if (njobs < 512 || ncpu <= 1)
+		return 1;
+	return ncpu > HONK_LOAD_THREADS ? HONK_LOAD_THREADS : (unsigned)ncpu;
+}
+
+/* Move a worker's datasets, consumers, memory and diagnostics into cat. */
+static int merge(struct loadctx *l, struct worker *w)
+{
+	struct honk_catalog *cat = l->cat, *part = &w->part;
+
+	if (part->ndatasets) {
+		void *v = honk_arena_grow(&cat->arena, cat->datasets,
+					  cat->ndatasets,
+					  cat->ndatasets + part->ndatasets,
+					  sizeof(*cat->datasets));
+		if (!v)
+			return HONK_ERROR;
+		cat->datasets = v;
+		memcpy(cat->datasets + cat->ndatasets, part->datasets,
+		       part->ndatasets * sizeof(*part->datasets));
+		cat->ndatasets += part->ndatasets;
+	}
+	if (part->nconsumers) {
+		void *v = honk_arena_grow(&cat->arena, cat->consumers,
+					  cat->nconsumers,
+					  cat->nconsumers + part->nconsumers,
+					  sizeof(*cat->consumers));
+		if (!v)
+			return HONK_ERROR;
+		cat->consumers = v;
+		memcpy(cat->consumers + cat->nconsumers, part->consumers,
+		       part->nconsumers * sizeof(*part->consumers));
+		cat->nconsumers += part->nconsumers;
+	}
+	cat->nfiles += part->nfiles;
+	honk_arena_adopt(&cat->arena, &part->arena);
+	honk_diags_take(l->diags, &w->diags);
+	return 0;
+}
+
+static int load_files(struct loadctx *l, const struct jobs *js)
+{
+	struct worker *w;
+	unsigned n = worker_count(js->n), i, started = 0;
+	int err = 0;
+
+	w = calloc(n, sizeof(*w));
+	if (!w)
+		return honk_error_set(HONK_ERROR, "out of memory");
+	for (i = 0; i < n; i++) {
+		loadctx_init(&w[i].l, &w[i].part, l->repo, l->snap, &w[i].diags);
+		w[i].diags.max = l->diags->max;
+		w[i].jobs = js;
+		w[i].start = i;
+		w[i].step = n;
+	}
+	if (n == 1) {
+		work(&w[0]);
+	} else {
+		for (i = 0; i < n; i++) {
+			if (pthread_create(&w[i].tid, NULL, work, &w[i]) != 0)
+				break;
+			started++;
+		}
+		if (started < n) {
+			/* could not start them all: do the rest here */
+			for (i = started; i < n; i++)
+				work(&w[i]);
+		}
+		for (i = 0; i < started; i++)
+			pthread_join(w[i].tid, NULL);
+	}
+	for (i = 0; i < n; i++) {
+		if (w[i].err && !err) {
+			err = honk_error_set(w[i].err, "%s",
+					     w[i].errmsg ? w[i].errmsg
+							 : "loading failed");
+		}
+		if (merge(l, &w[i]) < 0 && !err)
+			err = HONK_ERROR;
+		free(w[i].errmsg);
+		honk_diags_release(&w[i].diags);
+		honk_arena_release(&w[i].part.arena);
+		loadctx_release(&w[i].l);
+	}
+	free(w);
+	return err;
+}
+
 int honk_catalog_load(struct honk_catalog *cat, struct honk_repo *repo,
 		      struct honk_snapshot *snap, struct honk_diags *diags)
 {
+	struct jobs js;
 	struct loadctx l;
 	size_t before = honk_diags_count(diags);
 	int err;
 
+	memset(&js, 0, sizeof(js));
 	loadctx_init(&l, cat, repo, snap, diags);
 	if ((err = load_settings(&l)) < 0 && l.sys_err)
 		goto cleanup;
-	if ((err = honk_snapshot_foreach(snap, "datasets/", load_dataset, &l)) < 0 &&
-	    err != HONK_EINVALID)
+	if ((err = honk_snapshot_foreach(snap, "datasets/", collect, &js)) < 0)
 		goto cleanup;
-	if ((err = honk_snapshot_foreach(snap, "consumers/", load_consumer, &l)) < 0 &&
-	    err != HONK_EINVALID)
+	js.consumer = 1;
+	if ((err = honk_snapshot_foreach(snap, "consumers/", collect, &js)) < 0)
+		goto cleanup;
+	if ((err = load_files(&l, &js)) < 0)
 		goto cleanup;
 	if ((err = finish(&l)) < 0)
 		goto cleanup;
@@ -1426,9 +1614,8 @@ int honk_catalog_load(struct honk_catalog *cat, struct honk_repo *repo,
 cleanup:
 	if (l.sys_err && err >= 0)
 		err = l.sys_err;
-	honk_buf_release(&l.blob);
-	honk_buf_release(&l.tmp);
-	honk_ydoc_release(&l.doc);
+	honk_arena_release(&js.arena);
+	loadctx_release(&l);
 	return err;
 }
 
@@ -1457,9 +1644,7 @@ int honk_catalog_parse_files(struct honk_catalog *cat,
 		err = finish(&l);
 	if (err >= 0)
 		err = honk_diags_count(diags) > before ? HONK_EINVALID : 0;
-	honk_buf_release(&l.blob);
-	honk_buf_release(&l.tmp);
-	honk_ydoc_release(&l.doc);
+	loadctx_release(&l);
 	return err;
 }
 

@@ -14,6 +14,18 @@
 #include "buf.h"
 #include "banned.h"
 
+static int grow(struct honk_diags *d)
+{
+	size_t cap = d->alloc ? d->alloc * 2 : 16;
+	struct honk_diag *v = realloc(d->v, cap * sizeof(*v));
+
+	if (!v)
+		return -1;
+	d->v = v;
+	d->alloc = cap;
+	return 0;
+}
+
 int honk_diag_add(struct honk_diags *d, const char *path, unsigned line,
 		  unsigned col, const char *fmt, ...)
 {
@@ -25,16 +37,9 @@ int honk_diag_add(struct honk_diags *d, const char *path, unsigned line,
 		d->dropped++;
 		return HONK_EINVALID;
 	}
-	if (d->n == d->alloc) {
-		size_t cap = d->alloc ? d->alloc * 2 : 16;
-		struct honk_diag *v = realloc(d->v, cap * sizeof(*v));
-
-		if (!v) {
-			d->dropped++;
-			return HONK_EINVALID;
-		}
-		d->v = v;
-		d->alloc = cap;
+	if (d->n == d->alloc && grow(d) < 0) {
+		d->dropped++;
+		return HONK_EINVALID;
 	}
 	va_start(ap, fmt);
 	honk_buf_vaddf(&msg, fmt, ap);
@@ -122,4 +127,26 @@ void honk_diags_release(struct honk_diags *d)
 	free(d->v);
 	d->v = NULL;
 	d->n = d->alloc = d->dropped = 0;
+}
+
+void honk_diags_take(struct honk_diags *dst, struct honk_diags *src)
+{
+	size_t i;
+
+	for (i = 0; i < src->n; i++) {
+		struct honk_diag *e = &src->v[i];
+
+		if ((dst->max && dst->n >= dst->max) ||
+		    (dst->n == dst->alloc && grow(dst) < 0)) {
+			free(e->path);
+			free(e->msg);
+			dst->dropped++;
+			continue;
+		}
+		dst->v[dst->n++] = *e;
+	}
+	dst->dropped += src->dropped;
+	free(src->v);
+	src->v = NULL;
+	src->n = src->alloc = src->dropped = 0;
 }

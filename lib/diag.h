@@ -40,6 +40,9 @@ void honk_diags_sort(struct honk_diags *d);
 /* Print each as `path:line:col: message` (or `path: message`). */
 int honk_diags_print(const struct honk_diags *d, FILE *out);
 
+/* Move every entry of src to the end of dst (dst's bound applies). */
+void honk_diags_take(struct honk_diags *dst, struct honk_diags *src);
+
 void honk_diags_release(struct honk_diags *d);
 
 #endif
