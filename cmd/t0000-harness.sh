@@ -1,0 +1,85 @@
+#!/bin/sh
+test_description='the test harness itself'
+. "$(dirname "$0")/test-lib.sh"
+
+test_expect_success 'the environment is pinned' '
+	test "$HOME" = "$TRASH_DIRECTORY" &&
+	test "$TZ" = UTC &&
+	test "$LC_ALL" = C &&
+	test "$GIT_CONFIG_NOSYSTEM" = 1 &&
+	test -z "${GIT_DIR+set}" &&
+	test "$(pwd -P)" = "$TRASH_DIRECTORY"
+'
+
+test_expect_success 'the trash directory is outside any repository' '
+	test_must_fail git rev-parse --git-dir 2>err
+'
+
+test_expect_success 'test_must_fail accepts a failing command' '
+	test_must_fail false
+'
+
+test_expect_success 'test_must_fail rejects success, crashes and typos' '
+	! test_must_fail true 2>err &&
+	grep "command succeeded" err &&
+	! test_must_fail sh -c "kill -SEGV \$\$" 2>err &&
+	grep "died by signal" err &&
+	! test_must_fail no-such-command-honk 2>err &&
+	grep "not found" err
+'
+
+test_expect_success 'test_expect_code checks the exact code' '
+	test_expect_code 0 true &&
+	test_expect_code 1 false &&
+	test_expect_code 3 sh -c "exit 3" &&
+	! test_expect_code 2 sh -c "exit 3" 2>err &&
+	grep "want exit code 2, got 3" err
+'
+
+test_expect_success 'test_cmp compares files' '
+	printf "a\nb\n" >expect &&
+	printf "a\nb\n" >actual &&
+	test_cmp expect actual &&
+	printf "a\nc\n" >actual &&
+	! test_cmp expect actual >diff &&
+	grep "^-b" diff &&
+	grep "^+c" diff
+'
+
+test_expect_success 'variables set in one test reach the next' '
+	harness_value=42
+'
+
+test_expect_success 'and the directory is reset' '
+	test "$harness_value" = 42 &&
+	mkdir sub &&
+	cd sub
+'
+
+test_expect_success 'honk_catalog_repo commits a directory on main' '
+	mkdir -p src/datasets/plays &&
+	echo "honk: 1" >src/honk.yaml &&
+	echo "dataset: plays.user_plays" >src/datasets/plays/user_plays.yaml &&
+	honk_catalog_repo cat src &&
+	test "$(git -C cat symbolic-ref HEAD)" = refs/heads/main &&
+	git -C cat ls-tree -r --name-only main >actual &&
+	printf "%s\n" datasets/plays/user_plays.yaml honk.yaml >expect &&
+	test_cmp expect actual &&
+	git -C cat log -1 --format="%an <%ae> %ad" --date=iso-strict >actual &&
+	echo "A U Thor <author@example.com> 2026-01-01T00:00:00+00:00" >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'test_tick moves the dates forward' '
+	test_tick &&
+	git -C cat commit -q --allow-empty -m second &&
+	git -C cat log -1 --format=%cd --date=iso-strict >actual &&
+	echo 2026-01-01T00:01:00+00:00 >expect &&
+	test_cmp expect actual
+'
+
+test_expect_success 'the binaries come first on PATH' '
+	test "${PATH%%:*}" = "$HONK_BUILD_DIR"
+'
+
+test_done
