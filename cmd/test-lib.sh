@@ -61,6 +61,7 @@ do
 	-d | --debug) test_debug=1 ;;
 	-h | --help)
 		echo "usage: $0 [-v|--verbose] [-i|--immediate] [-d|--debug]"
+		test -n "${test_description:-}" && printf '\n%s\n' "$test_description"
 		exit 0
 		;;
 	*)
@@ -96,7 +97,7 @@ GIT_COMMITTER_NAME='C O Mitter'
 GIT_COMMITTER_EMAIL='committer@example.com'
 GIT_AUTHOR_DATE='2026-01-01T00:00:00Z'
 GIT_COMMITTER_DATE='2026-01-01T00:00:00Z'
-GIT_PAGER=cat
+GIT_PAGER='cat'
 export GIT_CONFIG_NOSYSTEM GIT_AUTHOR_NAME GIT_AUTHOR_EMAIL \
 	GIT_COMMITTER_NAME GIT_COMMITTER_EMAIL GIT_AUTHOR_DATE \
 	GIT_COMMITTER_DATE GIT_PAGER
