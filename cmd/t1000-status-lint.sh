@@ -32,7 +32,7 @@ test_expect_success 'lint honours GIT_DIR from another directory' '
 
 test_expect_success 'outside any repository: exit 3 with a message' '
 	mkdir -p nowhere &&
-	(cd nowhere && GIT_CEILING_DIRECTORIES=$(pwd) &&
+	(cd nowhere && GIT_CEILING_DIRECTORIES="$TRASH_DIRECTORY" &&
 	 export GIT_CEILING_DIRECTORIES &&
 	 test_must_fail honk-status lint 2>../err) &&
 	grep "^honk-status: error: " err

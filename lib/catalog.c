@@ -901,14 +901,14 @@ static int is_yaml_path(struct loadctx *l, const char *path, unsigned mode)
 	size_t len = strlen(path);
 
 	if (len > 4 && !strcmp(path + len - 4, ".yml")) {
-		honk_diag_add(l->diags, path, 0, 0,
+		honk_diag_add(l->diags, path, 1, 1,
 			      "catalog files end in .yaml, not .yml");
 		return 0;
 	}
 	if (len <= 5 || strcmp(path + len - 5, ".yaml") != 0)
 		return 0;
 	if (mode == GIT_FILEMODE_LINK) {
-		honk_diag_add(l->diags, path, 0, 0,
+		honk_diag_add(l->diags, path, 1, 1,
 			      "catalog files must not be symbolic links");
 		return 0;
 	}
@@ -929,7 +929,7 @@ static int load_dataset(const char *path, const git_oid *blob,
 	if (!is_yaml_path(l, path, mode))
 		return 0;
 	if (honk_dataset_id_from_path(&l->tmp, path) < 0) {
-		honk_diag_add(l->diags, path, 0, 0, "%s", honk_error_last());
+		honk_diag_add(l->diags, path, 1, 1, "%s", honk_error_last());
 		return 0;
 	}
 	if (cat->ndatasets == l->dcap) {
@@ -984,7 +984,7 @@ static int load_consumer(const char *path, const git_oid *blob,
 		char *name = honk_arena_strndup(&cat->arena, base, blen);
 
 		honk_name_check("consumer", name ? name : "");
-		honk_diag_add(l->diags, path, 0, 0, "%s", honk_error_last());
+		honk_diag_add(l->diags, path, 1, 1, "%s", honk_error_last());
 		return 0;
 	}
 	if (cat->nconsumers == l->ccap) {
@@ -1042,9 +1042,8 @@ static int load_settings(struct loadctx *l)
 	honk_buf_reset(&l->blob);
 	err = honk_snapshot_read(&l->blob, l->snap, "honk.yaml");
 	if (err == HONK_ENOTFOUND)
-		return honk_diag_add(l->diags, "honk.yaml", 0, 0,
-				     "not a honk catalog: honk.yaml is missing at %s",
-				     honk_snapshot_describe(l->snap));
+		return honk_diag_add(l->diags, "honk.yaml", 1, 1,
+				     "not a honk catalog: no honk.yaml at the top of the repository");
 	if (err == HONK_ELIMIT)
 		return honk_diag_add(l->diags, "honk.yaml", 1, 1,
 				     "file is larger than the limit of %u bytes",
@@ -1372,7 +1371,7 @@ static void check_sorted_datasets(struct loadctx *l)
 	 * datasets/a/b.c.yaml and datasets/a.b/c.yaml are refused earlier. */
 	for (i = 1; i < cat->ndatasets; i++)
 		if (!strcmp(cat->datasets[i].id, cat->datasets[i - 1].id))
-			honk_diag_add(l->diags, cat->datasets[i].path, 0, 0,
+			honk_diag_add(l->diags, cat->datasets[i].path, 1, 1,
 				      "dataset '%s' is also defined in %s",
 				      cat->datasets[i].id,
 				      cat->datasets[i - 1].path);

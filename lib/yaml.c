@@ -35,7 +35,36 @@ struct loader {
 	unsigned depth;
 	struct honk_ynode **stack; /* open containers, max_depth deep */
 	int failed;
+	/* anchors and aliases: the first is reported, the rest counted */
+	unsigned anchors, aliases;
+	yaml_mark_t first_anchor, first_alias;
 };
+
+static void refuse(struct loader *l, const yaml_mark_t *m, int alias)
+{
+	l->failed = 1;
+	if (alias) {
+		if (!l->aliases++)
+			l->first_alias = *m;
+	} else {
+		if (!l->anchors++)
+			l->first_anchor = *m;
+	}
+}
+
+static void report_refused(struct loader *l)
+{
+	if (l->anchors)
+		honk_diag_add(l->diags, l->path,
+			      (unsigned)l->first_anchor.line + 1,
+			      (unsigned)l->first_anchor.column + 1,
+			      "anchors are not allowed%s", l->anchors > 1 ? " (and more in this file)" : "");
+	if (l->aliases)
+		honk_diag_add(l->diags, l->path,
+			      (unsigned)l->first_alias.line + 1,
+			      (unsigned)l->first_alias.column + 1,
+			      "aliases are not allowed%s", l->aliases > 1 ? " (and more in this file)" : "");
+}
 
 static int lerr(struct loader *l, const yaml_mark_t *m, const char *msg)
 {
@@ -153,7 +182,7 @@ static int on_event(struct loader *l, yaml_event_t *e, int *docs)
 				    "a file must hold one YAML document, found a second");
 		return 0;
 	case YAML_ALIAS_EVENT:
-		lerr(l, &e->start_mark, "aliases are not allowed");
+		refuse(l, &e->start_mark, 1);
 		n = new_node(l, HONK_YSCALAR, &e->start_mark);
 		if (!n)
 			return HONK_ERROR;
@@ -161,7 +190,7 @@ static int on_event(struct loader *l, yaml_event_t *e, int *docs)
 		return 0;
 	case YAML_SCALAR_EVENT:
 		if (e->data.scalar.anchor)
-			lerr(l, &e->start_mark, "anchors are not allowed");
+			refuse(l, &e->start_mark, 0);
 		if (explicit_tag(e->data.scalar.tag,
 				 e->data.scalar.plain_implicit ||
 					 e->data.scalar.quoted_implicit))
@@ -202,7 +231,7 @@ static int on_event(struct loader *l, yaml_event_t *e, int *docs)
 			return HONK_ELIMIT;
 		}
 		if (anchor)
-			lerr(l, &e->start_mark, "anchors are not allowed");
+			refuse(l, &e->start_mark, 0);
 		if (explicit_tag(tag, implicit))
 			lerr(l, &e->start_mark, "tags are not allowed");
 		n = new_node(l, is_seq ? HONK_YSEQ : HONK_YMAP,
@@ -268,7 +297,26 @@ int honk_ydoc_parse(struct honk_ydoc *doc, const char *path, const char *data,
 				break;
 			}
 			l.failed = 1;
-			if (parser.context)
+			if (parser.error == YAML_READER_ERROR) {
+				unsigned line = 1, col = 1;
+				size_t i, off = parser.problem_offset;
+
+				for (i = 0; i < off && i < len; i++) {
+					if (data[i] == '\n') {
+						line++;
+						col = 1;
+					} else if (((unsigned char)data[i] & 0xc0) != 0x80) {
+						col++;
+					}
+				}
+				if (parser.problem_value >= 0)
+					honk_diag_add(diags, path, line, col,
+						      "%s (#x%02x)", parser.problem,
+						      (unsigned)parser.problem_value);
+				else
+					honk_diag_add(diags, path, line, col, "%s",
+						      parser.problem);
+			} else if (parser.context)
 				honk_diag_add(diags, path,
 					      (unsigned)m->line + 1,
 					      (unsigned)m->column + 1,
@@ -295,6 +343,7 @@ int honk_ydoc_parse(struct honk_ydoc *doc, const char *path, const char *data,
 	}
 	yaml_parser_delete(&parser);
 	free(l.stack);
+	report_refused(&l);
 	if (err == HONK_ERROR)
 		return err;
 	if (l.failed) {
@@ -656,18 +705,23 @@ int honk_y_enum(struct honk_yctx *c, const struct honk_ynode *n,
 	struct honk_buf list = HONK_BUF_INIT;
 	const char *s;
 	char q[64];
-	int i, err;
+	int i;
 
-	if ((err = scalar(c, n, "a value")) < 0)
-		return err;
+	for (i = 0; choices[i]; i++)
+		honk_buf_addf(&list, "%s%s", i ? ", " : "", choices[i]);
+	if (n->type != HONK_YSCALAR || honk_ynode_is_null(n)) {
+		honk_yerror(c, n, "expected one of %s, found %s", list.buf,
+			    type_name(n));
+		honk_buf_release(&list);
+		return HONK_EINVALID;
+	}
 	for (i = 0; choices[i]; i++) {
 		if (!strcmp(n->str, choices[i])) {
 			*out = i;
+			honk_buf_release(&list);
 			return 0;
 		}
 	}
-	for (i = 0; choices[i]; i++)
-		honk_buf_addf(&list, "%s%s", i ? ", " : "", choices[i]);
 	printable(q, sizeof(q), n->str, n->len);
 	s = honk_suggest(n->str, choices);
 	if (s)

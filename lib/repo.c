@@ -1,0 +1,802 @@
+/*
+ * The Git layer.
+ *
+ * honk reads committed content only: a snapshot is a commit's tree or
+ * the index, never the worktree, so the same code runs in bare server
+ * repositories and inside hooks (where GIT_DIR, GIT_OBJECT_DIRECTORY and
+ * GIT_ALTERNATE_OBJECT_DIRECTORIES point at a quarantine).
+ *
+ * Writes never go through a worktree either: blobs and trees are built
+ * from path updates and a ref moves only by compare-and-swap against the
+ * value the caller saw, so two writers can never lose each other's
+ * updates; the loser gets HONK_ECONFLICT and nothing of its attempt is
+ * visible. Objects and refs are fsynced (libgit2's fsync option) before a
+ * ref points at them.
+ */
+#include "repo.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "names.h"
+#include "banned.h"
+
+struct honk_snapshot {
+	struct honk_repo *repo;
+	git_commit *commit;
+	git_tree *tree;
+	git_index *index;
+	char desc[64];
+};
+
+int honk_repo_open(struct honk_repo **out)
+{
+	struct honk_repo *r = NULL;
+	int err;
+
+	*out = NULL;
+	if (git_libgit2_init() < 0)
+		return honk_error_git(HONK_ERROR, "cannot initialise libgit2");
+	git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1);
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return honk_error_set(HONK_ERROR, "out of memory");
+	err = git_repository_open_ext(&r->git, NULL,
+				      GIT_REPOSITORY_OPEN_FROM_ENV, NULL);
+	if (err == GIT_ENOTFOUND) {
+		free(r);
+		return honk_error_set(HONK_ENOTFOUND,
+				      "not a git repository (or any of the parent directories)");
+	} else if (err < 0) {
+		free(r);
+		return honk_error_git(HONK_ERROR, "cannot open the repository");
+	}
+	*out = r;
+	return 0;
+}
+
+void honk_repo_free(struct honk_repo *r)
+{
+	if (!r)
+		return;
+	git_repository_free(r->git);
+	free(r);
+	git_libgit2_shutdown();
+}
+
+int honk_snapshot_open(struct honk_snapshot **out, struct honk_repo *r,
+		       const struct honk_source *src)
+{
+	struct honk_snapshot *s = NULL;
+	git_object *obj = NULL;
+	const char *rev = src->rev ? src->rev : "HEAD";
+	char hex[GIT_OID_HEXSZ + 1];
+	int err;
+
+	*out = NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return honk_error_set(HONK_ERROR, "out of memory");
+	s->repo = r;
+	if (src->kind == HONK_SOURCE_INDEX) {
+		if (git_repository_is_bare(r->git) &&
+		    !getenv("GIT_INDEX_FILE")) {
+			err = honk_error_set(HONK_ENOTFOUND,
+					     "--index needs a repository with an index, not a bare one");
+			goto fail;
+		}
+		if (git_repository_index(&s->index, r->git) < 0) {
+			err = honk_error_git(HONK_ERROR, "cannot read the index");
+			goto fail;
+		}
+		snprintf(s->desc, sizeof(s->desc), "the index");
+		*out = s;
+		return 0;
+	}
+	if (rev[0] == '-') {
+		err = honk_error_set(HONK_ENOTFOUND, "invalid revision '%s'",
+				     rev);
+		goto fail;
+	}
+	err = git_revparse_single(&obj, r->git, rev);
+	if (err == GIT_ENOTFOUND || err == GIT_EAMBIGUOUS ||
+	    err == GIT_EINVALIDSPEC || err == GIT_EUNBORNBRANCH) {
+		err = honk_error_set(HONK_ENOTFOUND,
+				     "revision '%s' not found%s", rev,
+				     !src->rev ? " (the repository has no commit yet?)"
+					       : "");
+		goto fail;
+	} else if (err < 0) {
+		err = honk_error_git(HONK_ERROR, "cannot resolve '%s'", rev);
+		goto fail;
+	}
+	if (git_object_peel((git_object **)&s->commit, obj, GIT_OBJECT_COMMIT) < 0) {
+		err = honk_error_set(HONK_ENOTFOUND,
+				     "revision '%s' is not a commit", rev);
+		goto fail;
+	}
+	if (git_commit_tree(&s->tree, s->commit) < 0) {
+		err = honk_error_git(HONK_ERROR, "cannot read the tree of '%s'",
+				     rev);
+		goto fail;
+	}
+	git_oid_tostr(hex, 8, git_commit_id(s->commit));
+	snprintf(s->desc, sizeof(s->desc), "commit %s", hex);
+	git_object_free(obj);
+	*out = s;
+	return 0;
+fail:
+	git_object_free(obj);
+	honk_snapshot_free(s);
+	return err;
+}
+
+void honk_snapshot_free(struct honk_snapshot *s)
+{
+	if (!s)
+		return;
+	git_tree_free(s->tree);
+	git_commit_free(s->commit);
+	git_index_free(s->index);
+	free(s);
+}
+
+const char *honk_snapshot_describe(const struct honk_snapshot *s)
+{
+	return s ? s->desc : "nothing";
+}
+
+const git_oid *honk_snapshot_commit(const struct honk_snapshot *s)
+{
+	return s && s->commit ? git_commit_id(s->commit) : NULL;
+}
+
+/* Walk a tree depth-first in git's order, calling cb for files. */
+static int walk_tree(struct honk_snapshot *s, const git_tree *tree,
+		     struct honk_buf *path, honk_file_cb cb, void *payload,
+		     unsigned depth)
+{
+	size_t i, n = git_tree_entrycount(tree), base = path->len;
+	int err = 0;
+
+	if (depth > 64)
+		return honk_error_set(HONK_EINVALID,
+				      "tree '%s' is nested too deeply", path->buf);
+	for (i = 0; i < n && !err; i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(tree, i);
+		git_filemode_t mode = git_tree_entry_filemode(e);
+
+		honk_buf_setlen(path, base);
+		if ((err = honk_buf_addstr(path, git_tree_entry_name(e))) < 0)
+			break;
+		if (mode == GIT_FILEMODE_TREE) {
+			git_tree *sub = NULL;
+
+			if (git_tree_lookup(&sub, s->repo->git,
+					    git_tree_entry_id(e)) < 0)
+				return honk_error_git(HONK_ERROR,
+						      "cannot read tree '%s'",
+						      path->buf);
+			if ((err = honk_buf_addch(path, '/')) == 0)
+				err = walk_tree(s, sub, path, cb, payload,
+						depth + 1);
+			git_tree_free(sub);
+		} else {
+			err = cb(path->buf, git_tree_entry_id(e),
+				 (unsigned)mode, payload);
+		}
+	}
+	honk_buf_setlen(path, base);
+	return err;
+}
+
+int honk_snapshot_foreach(struct honk_snapshot *s, const char *prefix,
+			  honk_file_cb cb, void *payload)
+{
+	struct honk_buf path = HONK_BUF_INIT;
+	size_t plen = strlen(prefix);
+	int err = 0;
+
+	if (s->index) {
+		size_t i, n = git_index_entrycount(s->index);
+
+		for (i = 0; i < n && !err; i++) {
+			const git_index_entry *e =
+				git_index_get_byindex(s->index, i);
+
+			if (git_index_entry_stage(e) != 0)
+				continue; /* unmerged: skip all but stage 0 */
+			if (strncmp(e->path, prefix, plen) != 0)
+				continue;
+			err = cb(e->path, &e->id, e->mode, payload);
+		}
+		return err;
+	}
+	if (plen) {
+		git_tree_entry *te = NULL;
+		git_tree *sub = NULL;
+		char *dir = strdup(prefix);
+
+		if (!dir)
+			return honk_error_set(HONK_ERROR, "out of memory");
+		if (dir[plen - 1] == '/')
+			dir[plen - 1] = '\0';
+		err = git_tree_entry_bypath(&te, s->tree, dir);
+		free(dir);
+		if (err == GIT_ENOTFOUND)
+			return 0;
+		if (err < 0)
+			return honk_error_git(HONK_ERROR, "cannot read '%s'",
+					      prefix);
+		if (git_tree_entry_type(te) != GIT_OBJECT_TREE) {
+			git_tree_entry_free(te);
+			return 0;
+		}
+		if (git_tree_lookup(&sub, s->repo->git, git_tree_entry_id(te)) < 0) {
+			git_tree_entry_free(te);
+			return honk_error_git(HONK_ERROR, "cannot read tree '%s'",
+					      prefix);
+		}
+		git_tree_entry_free(te);
+		err = honk_buf_addstr(&path, prefix);
+		if (!err && path.buf[path.len - 1] != '/')
+			err = honk_buf_addch(&path, '/');
+		if (!err)
+			err = walk_tree(s, sub, &path, cb, payload, 0);
+		git_tree_free(sub);
+	} else {
+		err = walk_tree(s, s->tree, &path, cb, payload, 0);
+	}
+	honk_buf_release(&path);
+	return err;
+}
+
+int honk_repo_read_blob(struct honk_buf *out, struct honk_repo *r,
+			const git_oid *id)
+{
+	git_odb *odb = NULL;
+	git_odb_object *obj = NULL;
+	git_object_t type;
+	size_t size;
+	char hex[GIT_OID_HEXSZ + 1];
+	int err = 0;
+
+	if (git_repository_odb(&odb, r->git) < 0)
+		return honk_error_git(HONK_ERROR, "cannot open the object database");
+	if (out->max) {
+		if (git_odb_read_header(&size, &type, odb, id) < 0) {
+			git_oid_tostr(hex, sizeof(hex), id);
+			err = honk_error_git(HONK_ERROR, "cannot read object %s", hex);
+			goto cleanup;
+		}
+		if (size > out->max - out->len) {
+			err = honk_error_set(HONK_ELIMIT,
+					     "file is %zu bytes, larger than the limit of %zu bytes",
+					     size, out->max);
+			goto cleanup;
+		}
+	}
+	if (git_odb_read(&obj, odb, id) < 0) {
+		git_oid_tostr(hex, sizeof(hex), id);
+		err = honk_error_git(HONK_ERROR, "cannot read object %s", hex);
+		goto cleanup;
+	}
+	if (git_odb_object_type(obj) != GIT_OBJECT_BLOB) {
+		git_oid_tostr(hex, sizeof(hex), id);
+		err = honk_error_set(HONK_ERROR, "object %s is not a blob", hex);
+		goto cleanup;
+	}
+	err = honk_buf_add(out, git_odb_object_data(obj),
+			   git_odb_object_size(obj));
+cleanup:
+	git_odb_object_free(obj);
+	git_odb_free(odb);
+	return err;
+}
+
+int honk_snapshot_read(struct honk_buf *out, struct honk_snapshot *s,
+		       const char *path)
+{
+	git_tree_entry *te = NULL;
+	int err;
+
+	if (s->index) {
+		const git_index_entry *e = git_index_get_bypath(s->index, path, 0);
+
+		if (!e)
+			return honk_error_set(HONK_ENOTFOUND,
+					      "'%s' is not in the index", path);
+		if (!S_ISREG(e->mode))
+			return honk_error_set(HONK_EINVALID,
+					      "'%s' is not a regular file", path);
+		return honk_repo_read_blob(out, s->repo, &e->id);
+	}
+	err = git_tree_entry_bypath(&te, s->tree, path);
+	if (err == GIT_ENOTFOUND)
+		return honk_error_set(HONK_ENOTFOUND, "'%s' does not exist at %s",
+				      path, s->desc);
+	if (err < 0)
+		return honk_error_git(HONK_ERROR, "cannot look up '%s'", path);
+	if (git_tree_entry_filemode(te) != GIT_FILEMODE_BLOB &&
+	    git_tree_entry_filemode(te) != GIT_FILEMODE_BLOB_EXECUTABLE) {
+		git_tree_entry_free(te);
+		return honk_error_set(HONK_EINVALID,
+				      "'%s' is not a regular file", path);
+	}
+	err = honk_repo_read_blob(out, s->repo, git_tree_entry_id(te));
+	git_tree_entry_free(te);
+	return err;
+}
+
+int honk_ref_lookup(git_oid *out, struct honk_repo *r, const char *refname)
+{
+	int err = git_reference_name_to_id(out, r->git, refname);
+
+	if (err == GIT_ENOTFOUND)
+		return honk_error_set(HONK_ENOTFOUND, "ref '%s' does not exist",
+				      refname);
+	if (err < 0)
+		return honk_error_git(HONK_ERROR, "cannot read ref '%s'",
+				      refname);
+	return 0;
+}
+
+static int ref_conflict(struct honk_repo *r, const char *refname,
+			const git_oid *expected)
+{
+	char want[GIT_OID_HEXSZ + 1], have[GIT_OID_HEXSZ + 1];
+	git_oid now;
+
+	if (!expected)
+		return honk_error_set(HONK_ECONFLICT,
+				      "ref '%s' already exists", refname);
+	git_oid_tostr(want, sizeof(want), expected);
+	if (git_reference_name_to_id(&now, r->git, refname) < 0)
+		return honk_error_set(HONK_ECONFLICT,
+				      "ref '%s' moved: expected %s, found it deleted",
+				      refname, want);
+	git_oid_tostr(have, sizeof(have), &now);
+	return honk_error_set(HONK_ECONFLICT,
+			      "ref '%s' moved: expected %s, found %s", refname,
+			      want, have);
+}
+
+int honk_ref_update(struct honk_repo *r, const char *refname,
+		    const git_oid *target, const git_oid *expected,
+		    const char *log_message)
+{
+	git_reference *ref = NULL;
+	git_transaction *tx = NULL;
+	git_oid now;
+	int err;
+
+	if (target) {
+		if (expected)
+			err = git_reference_create_matching(&ref, r->git,
+							    refname, target, 1,
+							    expected,
+							    log_message);
+		else
+			err = git_reference_create(&ref, r->git, refname,
+						   target, 0, log_message);
+		git_reference_free(ref);
+		if (err == GIT_EMODIFIED || err == GIT_EEXISTS)
+			return ref_conflict(r, refname, expected);
+		if (err == GIT_ELOCKED)
+			return honk_error_set(HONK_EBUSY,
+					      "ref '%s' is locked by another process",
+					      refname);
+		if (err < 0)
+			return honk_error_git(HONK_ERROR, "cannot update '%s'",
+					      refname);
+		return 0;
+	}
+	/* delete: lock the ref, check its value under the lock, remove */
+	if (!expected)
+		return honk_error_set(HONK_EUSAGE,
+				      "deleting '%s' needs its expected value",
+				      refname);
+	if (git_transaction_new(&tx, r->git) < 0)
+		return honk_error_git(HONK_ERROR, "cannot start a ref transaction");
+	err = git_transaction_lock_ref(tx, refname);
+	if (err == GIT_ELOCKED) {
+		err = honk_error_set(HONK_EBUSY,
+				     "ref '%s' is locked by another process",
+				     refname);
+		goto cleanup;
+	} else if (err < 0) {
+		err = honk_error_git(HONK_ERROR, "cannot lock '%s'", refname);
+		goto cleanup;
+	}
+	if (git_reference_name_to_id(&now, r->git, refname) < 0 ||
+	    !git_oid_equal(&now, expected)) {
+		err = ref_conflict(r, refname, expected);
+		goto cleanup;
+	}
+	if (git_transaction_remove(tx, refname) < 0 ||
+	    git_transaction_commit(tx) < 0) {
+		err = honk_error_git(HONK_ERROR, "cannot delete '%s'", refname);
+		goto cleanup;
+	}
+	err = 0;
+cleanup:
+	git_transaction_free(tx);
+	return err;
+}
+
+int honk_repo_signature(git_signature **out, struct honk_repo *r)
+{
+	const char *name = getenv("GIT_COMMITTER_NAME");
+	const char *email = getenv("GIT_COMMITTER_EMAIL");
+	git_config *cfg = NULL;
+	git_buf cname = GIT_BUF_INIT, cemail = GIT_BUF_INIT;
+	int err;
+
+	if (!name || !email) {
+		if (git_repository_config_snapshot(&cfg, r->git) == 0) {
+			if (!name && git_config_get_string_buf(&cname, cfg, "user.name") == 0)
+				name = cname.ptr;
+			if (!email && git_config_get_string_buf(&cemail, cfg, "user.email") == 0)
+				email = cemail.ptr;
+		}
+	}
+	if (!name || !*name)
+		name = "honk";
+	if (!email || !*email)
+		email = "honk@localhost";
+	err = git_signature_now(out, name, email);
+	git_buf_dispose(&cname);
+	git_buf_dispose(&cemail);
+	git_config_free(cfg);
+	if (err < 0)
+		return honk_error_git(HONK_ERROR, "cannot make a signature");
+	return 0;
+}
+
+/* Paths honk writes: relative, no empty, ".", ".." or ".git" component. */
+static int check_path(const char *path)
+{
+	const char *p = path;
+
+	if (!*p || *p == '/')
+		goto bad;
+	while (*p) {
+		const char *end = strchr(p, '/');
+		size_t n = end ? (size_t)(end - p) : strlen(p);
+
+		if (n == 0 || (n == 1 && p[0] == '.') ||
+		    (n == 2 && !memcmp(p, "..", 2)) ||
+		    (n == 4 && !strncasecmp(p, ".git", 4)))
+			goto bad;
+		if (!end)
+			break;
+		p = end + 1;
+		if (!*p)
+			goto bad;
+	}
+	return 0;
+bad:
+	return honk_error_set(HONK_EINVALID, "refusing to write path '%s'",
+			      path);
+}
+
+int honk_repo_commit(git_oid *out, struct honk_repo *r, const char *refname,
+		     const git_oid *parent,
+		     const struct honk_tree_update *updates, size_t n,
+		     const char *message, const git_signature *author)
+{
+	git_commit *pcommit = NULL;
+	git_tree *base = NULL, *tree = NULL;
+	git_treebuilder *tb = NULL;
+	git_tree_update *ups = NULL;
+	git_signature *sig = NULL;
+	git_oid tree_id, commit_id, empty;
+	size_t i;
+	int err;
+
+	for (i = 0; i < n; i++)
+		if ((err = check_path(updates[i].path)) < 0)
+			return err;
+	ups = calloc(n ? n : 1, sizeof(*ups));
+	if (!ups)
+		return honk_error_set(HONK_ERROR, "out of memory");
+	if (parent) {
+		if (git_commit_lookup(&pcommit, r->git, parent) < 0 ||
+		    git_commit_tree(&base, pcommit) < 0) {
+			err = honk_error_git(HONK_ERROR, "cannot read the parent commit");
+			goto cleanup;
+		}
+	} else {
+		if (git_treebuilder_new(&tb, r->git, NULL) < 0 ||
+		    git_treebuilder_write(&empty, tb) < 0 ||
+		    git_tree_lookup(&base, r->git, &empty) < 0) {
+			err = honk_error_git(HONK_ERROR, "cannot write the empty tree");
+			goto cleanup;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		ups[i].path = updates[i].path;
+		if (updates[i].remove) {
+			ups[i].action = GIT_TREE_UPDATE_REMOVE;
+			continue;
+		}
+		ups[i].action = GIT_TREE_UPDATE_UPSERT;
+		ups[i].filemode = GIT_FILEMODE_BLOB;
+		if (git_blob_create_from_buffer(&ups[i].id, r->git,
+						updates[i].data,
+						updates[i].len) < 0) {
+			err = honk_error_git(HONK_ERROR, "cannot write '%s'",
+					     updates[i].path);
+			goto cleanup;
+		}
+	}
+	if (git_tree_create_updated(&tree_id, r->git, base, n, ups) < 0) {
+		err = honk_error_git(HONK_ERROR, "cannot write the tree");
+		goto cleanup;
+	}
+	if (git_tree_lookup(&tree, r->git, &tree_id) < 0) {
+		err = honk_error_git(HONK_ERROR, "cannot read the new tree");
+		goto cleanup;
+	}
+	if (!author) {
+		if ((err = honk_repo_signature(&sig, r)) < 0)
+			goto cleanup;
+		author = sig;
+	}
+	if (git_commit_create(&commit_id, r->git, NULL, author, author, NULL,
+			      message, tree, pcommit ? 1 : 0,
+			      (const git_commit **)&pcommit) < 0) {
+		err = honk_error_git(HONK_ERROR, "cannot write the commit");
+		goto cleanup;
+	}
+	if ((err = honk_ref_update(r, refname, &commit_id, parent, message)) < 0)
+		goto cleanup;
+	if (out)
+		git_oid_cpy(out, &commit_id);
+cleanup:
+	git_signature_free(sig);
+	git_treebuilder_free(tb);
+	git_tree_free(tree);
+	git_tree_free(base);
+	git_commit_free(pcommit);
+	free(ups);
+	return err;
+}
+
+static int check_refspecs(const char *const *refspecs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (refspecs[i][0] == '+')
+			return honk_error_set(HONK_EUSAGE,
+					      "refusing a forced refspec '%s'",
+					      refspecs[i]);
+	return 0;
+}
+
+static int lookup_remote(git_remote **out, struct honk_repo *r,
+			 const char *name)
+{
+	int err = git_remote_lookup(out, r->git, name);
+
+	if (err == GIT_ENOTFOUND || err == GIT_EINVALIDSPEC)
+		return honk_error_set(HONK_ENOTFOUND, "no remote named '%s'",
+				      name);
+	if (err < 0)
+		return honk_error_git(HONK_ERROR, "cannot read remote '%s'",
+				      name);
+	return 0;
+}
+
+int honk_remote_fetch(struct honk_repo *r, const char *remote,
+		      const char *const *refspecs, size_t n)
+{
+	git_fetch_options fo;
+	git_strarray specs = { (char **)(uintptr_t)refspecs, n };
+	git_remote *rem = NULL;
+	int err;
+
+	if ((err = check_refspecs(refspecs, n)) < 0)
+		return err;
+	if ((err = lookup_remote(&rem, r, remote)) < 0)
+		return err;
+	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
+	if (git_remote_fetch(rem, n ? &specs : NULL, &fo, "honk: fetch") < 0)
+		err = honk_error_git(HONK_ERROR, "fetch from '%s' failed",
+				     remote);
+	git_remote_free(rem);
+	return err;
+}
+
+struct push_result {
+	struct honk_buf rejected;
+};
+
+static int on_push_update(const char *refname, const char *status,
+			  void *payload)
+{
+	struct push_result *pr = payload;
+
+	if (status)
+		honk_buf_addf(&pr->rejected, "%s%s (%s)",
+			      pr->rejected.len ? ", " : "", refname, status);
+	return 0;
+}
+
+int honk_remote_push(struct honk_repo *r, const char *remote,
+		     const char *const *refspecs, size_t n)
+{
+	git_push_options po;
+	git_strarray specs = { (char **)(uintptr_t)refspecs, n };
+	struct push_result pr = { HONK_BUF_INIT };
+	git_remote *rem = NULL;
+	int err;
+
+	if ((err = check_refspecs(refspecs, n)) < 0)
+		return err;
+	if ((err = lookup_remote(&rem, r, remote)) < 0)
+		return err;
+	git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
+	po.callbacks.push_update_reference = on_push_update;
+	po.callbacks.payload = &pr;
+	if (git_remote_push(rem, &specs, &po) < 0)
+		err = honk_error_git(HONK_ERROR, "push to '%s' failed", remote);
+	else if (pr.rejected.len)
+		err = honk_error_set(HONK_ECONFLICT,
+				     "push to '%s' rejected: %s", remote,
+				     pr.rejected.buf);
+	honk_buf_release(&pr.rejected);
+	git_remote_free(rem);
+	return err;
+}
+
+int honk_lock_acquire(struct honk_lock *l, const char *path)
+{
+	char holder[128], host[64];
+	ssize_t n;
+	int fd;
+
+	l->fd = -1;
+	l->path = NULL;
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0666);
+	if (fd < 0)
+		return honk_error_errno(HONK_ERROR, "cannot open lock '%s'",
+					path);
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int busy = errno == EWOULDBLOCK;
+
+		n = busy ? pread(fd, holder, sizeof(holder) - 1, 0) : -1;
+		close(fd);
+		if (!busy)
+			return honk_error_errno(HONK_ERROR,
+						"cannot take lock '%s'", path);
+		if (n > 0) {
+			holder[n] = '\0';
+			holder[strcspn(holder, "\n")] = '\0';
+		} else {
+			holder[0] = '\0';
+		}
+		return honk_error_set(HONK_EBUSY,
+				      "lock '%s' is held%s%s: another honk is running, retry later",
+				      path, *holder ? " by " : "", holder);
+	}
+	if (gethostname(host, sizeof(host)) < 0)
+		host[0] = '\0';
+	host[sizeof(host) - 1] = '\0';
+	n = snprintf(holder, sizeof(holder), "pid %ld on %s\n",
+		     (long)getpid(), *host ? host : "unknown host");
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, holder, (size_t)n, 0) != n) {
+		/* the lock is ours even if the note could not be written */
+	}
+	l->fd = fd;
+	l->path = strdup(path);
+	return 0;
+}
+
+void honk_lock_release(struct honk_lock *l)
+{
+	if (!l || l->fd < 0)
+		return;
+	close(l->fd); /* releases the flock; the file stays, by design */
+	l->fd = -1;
+	free(l->path);
+	l->path = NULL;
+}
+
+int honk_repo_lock(struct honk_lock *l, struct honk_repo *r, const char *name)
+{
+	struct honk_buf path = HONK_BUF_INIT;
+	int err;
+
+	if ((err = honk_name_check("lock", name)) < 0)
+		return err;
+	if ((err = honk_buf_addf(&path, "%shonk-%s.lock",
+				 git_repository_commondir(r->git), name)) < 0)
+		return err;
+	err = honk_lock_acquire(l, path.buf);
+	honk_buf_release(&path);
+	return err;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int honk_file_write_atomic(const char *path, const void *data, size_t len)
+{
+	struct honk_buf lock = HONK_BUF_INIT, dir = HONK_BUF_INIT;
+	const char *slash;
+	int fd = -1, dfd, err = 0;
+
+	if ((err = honk_buf_addf(&lock, "%s.lock", path)) < 0)
+		return err;
+	fd = open(lock.buf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+	if (fd < 0) {
+		err = errno == EEXIST
+			      ? honk_error_set(HONK_EBUSY,
+					       "'%s' exists: another process is writing '%s' (remove the lock only if none is)",
+					       lock.buf, path)
+			      : honk_error_errno(HONK_ERROR, "cannot create '%s'",
+						 lock.buf);
+		goto cleanup;
+	}
+	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+		err = honk_error_errno(HONK_ERROR, "cannot write '%s'", lock.buf);
+		goto unlink_lock;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		err = honk_error_errno(HONK_ERROR, "cannot write '%s'", lock.buf);
+		goto unlink_lock;
+	}
+	fd = -1;
+	if (rename(lock.buf, path) < 0) {
+		err = honk_error_errno(HONK_ERROR, "cannot rename '%s' to '%s'",
+				       lock.buf, path);
+		goto unlink_lock;
+	}
+	slash = strrchr(path, '/');
+	if (slash)
+		honk_buf_add(&dir, path, slash == path ? 1 : (size_t)(slash - path));
+	else
+		honk_buf_addstr(&dir, ".");
+	dfd = open(dir.buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		if (fsync(dfd) < 0 && errno != EINVAL)
+			err = honk_error_errno(HONK_ERROR, "cannot sync '%s'",
+					       dir.buf);
+		close(dfd);
+	}
+	goto cleanup;
+unlink_lock:
+	if (fd >= 0)
+		close(fd);
+	unlink(lock.buf); /* ours: created with O_EXCL above */
+cleanup:
+	honk_buf_release(&lock);
+	honk_buf_release(&dir);
+	return err;
+}
