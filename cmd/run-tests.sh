@@ -15,9 +15,10 @@ export LC_ALL
 CMOCKA_MESSAGE_OUTPUT=STDOUT
 export CMOCKA_MESSAGE_OUTPUT
 # Sanitizer reports abort instead of exiting 1, so a crash is a failure.
-ASAN_OPTIONS="abort_on_error=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+ASAN_OPTIONS="abort_on_error=1:fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
-export ASAN_OPTIONS UBSAN_OPTIONS
+LSAN_OPTIONS="suppressions=${HONK_TOP:-$(pwd)}/testdata/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+export ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 
 if ! test -f cmd/test-lib.sh
 then

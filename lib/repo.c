@@ -649,7 +649,12 @@ int honk_remote_push(struct honk_repo *r, const char *remote,
 	git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
 	po.callbacks.push_update_reference = on_push_update;
 	po.callbacks.payload = &pr;
-	if (git_remote_push(rem, &specs, &po) < 0)
+	err = git_remote_push(rem, &specs, &po);
+	if (err == GIT_ENONFASTFORWARD)
+		err = honk_error_git(HONK_ECONFLICT,
+				     "push to '%s' rejected: the remote moved (fetch and retry)",
+				     remote);
+	else if (err < 0)
 		err = honk_error_git(HONK_ERROR, "push to '%s' failed", remote);
 	else if (pr.rejected.len)
 		err = honk_error_set(HONK_ECONFLICT,
