@@ -774,16 +774,10 @@ static int k_c_branch(struct honk_yctx *c, const struct honk_ynode *n,
 		      void *obj)
 {
 	struct honk_consumer *co = ((struct consumer_ctx *)obj)->co;
-	struct honk_buf ref = HONK_BUF_INIT;
-	int valid = 0;
 
 	if (honk_y_str(c, n, &co->branch) < 0)
 		return HONK_EINVALID;
-	if (co->branch[0] != '-' &&
-	    honk_buf_addf(&ref, "refs/heads/%s", co->branch) == 0)
-		git_reference_name_is_valid(&valid, ref.buf);
-	honk_buf_release(&ref);
-	if (!valid)
+	if (!honk_branch_name_valid(co->branch))
 		return honk_yerror(c, n, "'%s' is not a valid branch name",
 				   co->branch);
 	return 0;

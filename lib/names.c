@@ -218,3 +218,34 @@ int honk_migration_id(struct honk_buf *out, const char *dataset, long from,
 				      out->buf, HONK_NAME_MAX);
 	return 0;
 }
+
+int honk_branch_name_valid(const char *s)
+{
+	const char *p, *comp = s;
+
+	if (!*s || *s == '-' || *s == '/' || !strcmp(s, "@"))
+		return 0;
+	for (p = s;; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '/' || c == '\0') {
+			size_t n = (size_t)(p - comp);
+
+			if (n == 0 || comp[0] == '.' ||
+			    (n >= 5 && !memcmp(p - 5, ".lock", 5)))
+				return 0;
+			if (c == '\0')
+				break;
+			comp = p + 1;
+			continue;
+		}
+		if (c < 0x20 || c == 0x7f || c == ' ' || c == '~' || c == '^' ||
+		    c == ':' || c == '?' || c == '*' || c == '[' || c == '\\')
+			return 0;
+		if (c == '.' && p[1] == '.')
+			return 0;
+		if (c == '@' && p[1] == '{')
+			return 0;
+	}
+	return p[-1] != '.';
+}

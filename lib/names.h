@@ -51,6 +51,12 @@ int honk_ref_consumer_branch(struct honk_buf *out, const char *id);
 /* "NAME=value" for the environment of a step; value must be a name. */
 int honk_env_entry(struct honk_buf *out, const char *var, const char *value);
 
+/*
+ * 1 when s is a branch name git accepts (check-ref-format's rules) and
+ * does not start with '-', so it can never be taken for an option.
+ */
+int honk_branch_name_valid(const char *s);
+
 /* "<dataset>.v<from>-v<to>" */
 int honk_migration_id(struct honk_buf *out, const char *dataset, long from,
 		      long to);
