@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "jsonschema.h"
 #include "names.h"
 #include "banned.h"
 
@@ -379,10 +380,14 @@ cleanup:
 	return err;
 }
 
-static const char *const honk_exts[] = { ".yaml", ".yml", NULL };
+static const char *const no_exts[] = { NULL };
+static const char *const jsonschema_exts[] = { ".json", ".yaml", ".yml", NULL };
 
+/* By extension the first match wins: .json and .yaml mean JSON Schema;
+ * the honk format is chosen with schema_format: honk. */
 static const struct honk_importer importers[] = {
-	{ "honk", honk_exts, import_honk },
+	{ "jsonschema", jsonschema_exts, honk_jsonschema_import },
+	{ "honk", no_exts, import_honk },
 };
 
 const struct honk_importer *honk_importer_find(const char *format,

@@ -53,9 +53,14 @@ struct honk_field {
 	unsigned line, col;
 };
 
+/*
+ * A schema is a record's fields; a schema whose top is another type (a
+ * JSON Schema that is a map, say) has `root` set instead.
+ */
 struct honk_schema {
 	struct honk_field *fields;
 	size_t nfields;
+	struct honk_field *root;
 };
 
 /*
