@@ -14,7 +14,7 @@ else
 fi
 
 test_expect_success 'setup' '
-	honk_catalog_repo cat "$HONK_TESTDATA/hostile/base" &&
+	honk_catalog_repo cat "$HONK_TESTDATA/demo/catalog" &&
 	mkdir -p bad &&
 	cp -R "$HONK_TESTDATA/hostile/base/." bad/ &&
 	cp -R "$HONK_TESTDATA/hostile/produces-cycle/files/." bad/ &&
@@ -23,7 +23,7 @@ test_expect_success 'setup' '
 '
 
 if test -n "$memcheck"; then
-	test_expect_success 'lint, datasets, consumers on a clean catalog' '
+	test_expect_success 'lint, datasets, consumers on the demo catalog' '
 		$memcheck "$HONK_BUILD_DIR/honk-status" -C cat lint &&
 		$memcheck "$HONK_BUILD_DIR/honk-status" -C cat datasets --json >/dev/null &&
 		$memcheck "$HONK_BUILD_DIR/honk-status" -C cat consumers >/dev/null
