@@ -3,7 +3,7 @@ test_description='the demo catalog: clean, and what the views show of it'
 . "$(dirname "$0")/test-lib.sh"
 
 test_expect_success 'make demo builds the catalog and consumer repositories' '
-	HONK_BIN_DIR="$HONK_BUILD_DIR" sh "$HONK_TESTDATA/demo/run.sh" "$TRASH_DIRECTORY/demo" >out &&
+	HONK_BIN_DIR="$HONK_BUILD_DIR" sh "$HONK_TESTDATA/demo/run.sh" "$TRASH_DIRECTORY/demo" >out 2>&1 &&
 	grep "17 files, 6 datasets, 10 consumers: ok" out &&
 	git -C demo/royalty-reports.git rev-parse --verify -q main &&
 	git -C demo/charts.git rev-parse --verify -q main
