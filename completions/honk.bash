@@ -1,0 +1,62 @@
+# bash completion for honk-status                          -*- shell-script -*-
+
+_honk_status()
+{
+	local cur prev words cword
+	_init_completion 2>/dev/null || {
+		cur=${COMP_WORDS[COMP_CWORD]}
+		prev=${COMP_WORDS[COMP_CWORD-1]}
+		words=("${COMP_WORDS[@]}")
+		cword=$COMP_CWORD
+	}
+
+	local commands="lint datasets consumers"
+	local common="-C --rev --remote --no-remote --json -q --quiet -v --verbose --color= -h --help --version"
+
+	case $prev in
+	-C)
+		COMPREPLY=($(compgen -d -- "$cur"))
+		return
+		;;
+	--rev)
+		COMPREPLY=($(compgen -W "$(git for-each-ref --format='%(refname:short)' 2>/dev/null) HEAD" -- "$cur"))
+		return
+		;;
+	--remote)
+		COMPREPLY=($(compgen -W "$(git remote 2>/dev/null)" -- "$cur"))
+		return
+		;;
+	esac
+	case $cur in
+	--color=*)
+		COMPREPLY=($(compgen -W "auto always never" -- "${cur#--color=}"))
+		return
+		;;
+	esac
+
+	local i command=
+	for ((i = 1; i < cword; i++)); do
+		case ${words[i]} in
+		-C | --rev | --remote) ((i++)) ;;
+		-*) ;;
+		*)
+			command=${words[i]}
+			break
+			;;
+		esac
+	done
+
+	if [[ -z $command ]]; then
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "$common" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+		fi
+		return
+	fi
+	case $command in
+	lint) COMPREPLY=($(compgen -W "--index $common" -- "$cur")) ;;
+	*) COMPREPLY=($(compgen -W "$common" -- "$cur")) ;;
+	esac
+} &&
+	complete -F _honk_status honk-status
