@@ -114,6 +114,13 @@ int honk_buf_vaddf(struct honk_buf *b, const char *fmt, va_list ap)
 	va_end(cp);
 	if (n < 0)
 		return honk_error_set(HONK_ERROR, "formatting failed");
+	if (b->max && (size_t)n > b->max - b->len) {
+		if (b->alloc)
+			b->buf[b->len] = '\0';
+		return honk_error_set(HONK_ELIMIT,
+				      "larger than the limit of %zu bytes",
+				      b->max);
+	}
 	if (b->alloc && (size_t)n < b->alloc - b->len) {
 		b->len += (size_t)n;
 		return 0;
