@@ -373,3 +373,28 @@ int honk_diff_breaking(const struct honk_diff *d, enum honk_policy policy)
 			return 1;
 	return 0;
 }
+
+int honk_version_check(const struct honk_dataset *ds, size_t i,
+		       enum honk_policy policy, int64_t *against)
+{
+	size_t j = i, stop;
+
+	if (i == 0 || i >= ds->nversions || policy == HONK_POLICY_NONE)
+		return 0;
+	stop = honk_policy_transitive(policy) ? 0 : i - 1;
+	while (j-- > stop) {
+		struct honk_diff d = HONK_DIFF_INIT;
+		int err, breaking;
+
+		err = honk_diff_schemas(&d, &ds->versions[j].schema,
+					&ds->versions[i].schema, NULL, NULL);
+		breaking = err < 0 ? err : honk_diff_breaking(&d, policy);
+		honk_diff_release(&d);
+		if (breaking) {
+			if (breaking > 0 && against)
+				*against = ds->versions[j].version;
+			return breaking;
+		}
+	}
+	return 0;
+}

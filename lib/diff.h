@@ -69,4 +69,13 @@ int honk_diff_breaking(const struct honk_diff *d, enum honk_policy policy);
 /* A policy that is checked against every earlier version, not one. */
 int honk_policy_transitive(enum honk_policy policy);
 
+/*
+ * Check version index i of ds against its predecessor, or against every
+ * earlier version for a transitive policy. Returns 1 when breaking (and
+ * *against = the first version it breaks with), 0 when compatible, or a
+ * negative error.
+ */
+int honk_version_check(const struct honk_dataset *ds, size_t i,
+		       enum honk_policy policy, int64_t *against);
+
 #endif
