@@ -79,10 +79,17 @@ static void ctx_release(struct ctx *c)
 	honk_repo_free(c->repo);
 }
 
-static int write_out(struct honk_buf *b)
+/* End a JSON document with a newline, write it to stdout, free it. */
+static int write_json(struct honk_cli *cli, struct honk_buf *b)
 {
-	if (b->len && fwrite(b->buf, 1, b->len, stdout) != b->len)
-		return honk_error_errno(HONK_ERROR, "cannot write output");
+	int failed;
+
+	honk_buf_addch(b, '\n');
+	failed = fwrite(b->buf, 1, b->len, stdout) != b->len;
+	honk_buf_release(b);
+	if (failed)
+		return honk_cli_fail(cli, honk_error_errno(HONK_ERROR,
+							   "cannot write output"));
 	return 0;
 }
 
@@ -113,35 +120,25 @@ static int cmd_lint(struct ctx *c)
 		honk_json_obj_begin(&j);
 		honk_json_key(&j, "ok");
 		honk_json_bool(&j, honk_diags_count(&c->diags) == 0);
-		honk_json_key(&j, "source");
-		honk_json_str(&j, honk_snapshot_describe(c->snap));
-		honk_json_key(&j, "files");
-		honk_json_int(&j, (int64_t)c->cat.nfiles);
+		honk_json_kv_str(&j, "source", honk_snapshot_describe(c->snap));
+		honk_json_kv_int(&j, "files", (int64_t)c->cat.nfiles);
 		honk_json_key(&j, "errors");
 		honk_json_arr_begin(&j);
 		for (i = 0; i < c->diags.n; i++) {
 			const struct honk_diag *d = &c->diags.v[i];
 
 			honk_json_obj_begin(&j);
-			honk_json_key(&j, "path");
-			honk_json_str(&j, d->path);
-			honk_json_key(&j, "line");
-			honk_json_int(&j, d->line);
-			honk_json_key(&j, "col");
-			honk_json_int(&j, d->col);
-			honk_json_key(&j, "message");
-			honk_json_str(&j, d->msg);
+			honk_json_kv_str(&j, "path", d->path);
+			honk_json_kv_int(&j, "line", d->line);
+			honk_json_kv_int(&j, "col", d->col);
+			honk_json_kv_str(&j, "message", d->msg);
 			honk_json_obj_end(&j);
 		}
 		honk_json_arr_end(&j);
-		honk_json_key(&j, "dropped");
-		honk_json_int(&j, (int64_t)c->diags.dropped);
+		honk_json_kv_int(&j, "dropped", (int64_t)c->diags.dropped);
 		honk_json_obj_end(&j);
-		honk_buf_addch(&out, '\n');
-		err = write_out(&out);
-		honk_buf_release(&out);
-		if (err < 0)
-			return honk_cli_fail(cli, err);
+		if ((err = write_json(cli, &out)) != 0)
+			return err;
 	} else {
 		honk_diags_print(&c->diags, stdout);
 	}
@@ -280,46 +277,32 @@ static int cmd_datasets(struct ctx *c)
 			const struct honk_dataset *ds = &cat->datasets[i];
 
 			honk_json_obj_begin(&j);
-			honk_json_key(&j, "dataset");
-			honk_json_str(&j, ds->id);
-			honk_json_key(&j, "owner");
-			honk_json_str(&j, ds->owner);
-			honk_json_key(&j, "description");
-			honk_json_str(&j, ds->description);
-			honk_json_key(&j, "compatibility");
-			honk_json_str(&j, honk_policy_names[honk_dataset_policy(cat, ds)]);
-			honk_json_key(&j, "path");
-			honk_json_str(&j, ds->path);
-			honk_json_key(&j, "latest");
-			honk_json_int(&j, ds->versions[ds->nversions - 1].version);
+			honk_json_kv_str(&j, "dataset", ds->id);
+			honk_json_kv_str(&j, "owner", ds->owner);
+			honk_json_kv_str(&j, "description", ds->description);
+			honk_json_kv_str(&j, "compatibility", honk_policy_names[honk_dataset_policy(cat, ds)]);
+			honk_json_kv_str(&j, "path", ds->path);
+			honk_json_kv_int(&j, "latest", ds->versions[ds->nversions - 1].version);
 			honk_json_key(&j, "versions");
 			honk_json_arr_begin(&j);
 			for (k = 0; k < ds->nversions; k++) {
 				const struct honk_version *v = &ds->versions[k];
 
 				honk_json_obj_begin(&j);
-				honk_json_key(&j, "version");
-				honk_json_int(&j, v->version);
-				honk_json_key(&j, "location");
-				honk_json_str(&j, v->location);
-				honk_json_key(&j, "deprecated");
-				honk_json_str(&j, v->deprecated);
+				honk_json_kv_int(&j, "version", v->version);
+				honk_json_kv_str(&j, "location", v->location);
+				honk_json_kv_str(&j, "deprecated", v->deprecated);
 				if (v->deprecated) {
-					honk_json_key(&j, "days_left");
-					honk_json_int(&j, v->deprecated_days - now);
+					honk_json_kv_int(&j, "days_left", v->deprecated_days - now);
 				}
-				honk_json_key(&j, "consumers");
-				honk_json_int(&j, (int64_t)count_readers(cat, ds->id, v->version));
+				honk_json_kv_int(&j, "consumers", (int64_t)count_readers(cat, ds->id, v->version));
 				honk_json_obj_end(&j);
 			}
 			honk_json_arr_end(&j);
 			honk_json_obj_end(&j);
 		}
 		honk_json_arr_end(&j);
-		honk_buf_addch(&out, '\n');
-		code = write_out(&out) < 0 ? HONK_EXIT_SYSTEM : 0;
-		honk_buf_release(&out);
-		return code;
+		return write_json(c->cli, &out);
 	} else {
 		struct table t = { HONK_BUF_INIT, { 0 }, 0 };
 
@@ -389,24 +372,18 @@ static int cmd_consumers(struct ctx *c)
 			const struct honk_consumer *co = &cat->consumers[i];
 
 			honk_json_obj_begin(&j);
-			honk_json_key(&j, "consumer");
-			honk_json_str(&j, co->name);
-			honk_json_key(&j, "owner");
-			honk_json_str(&j, co->owner);
-			honk_json_key(&j, "criticality");
-			honk_json_str(&j, honk_criticality_names[co->criticality]);
-			honk_json_key(&j, "path");
-			honk_json_str(&j, co->path);
+			honk_json_kv_str(&j, "consumer", co->name);
+			honk_json_kv_str(&j, "owner", co->owner);
+			honk_json_kv_str(&j, "criticality", honk_criticality_names[co->criticality]);
+			honk_json_kv_str(&j, "path", co->path);
 			honk_json_key(&j, "reads");
 			honk_json_arr_begin(&j);
 			for (k = 0; k < co->nreads; k++) {
 				const struct honk_read *r = &co->reads[k];
 
 				honk_json_obj_begin(&j);
-				honk_json_key(&j, "dataset");
-				honk_json_str(&j, r->dataset);
-				honk_json_key(&j, "version");
-				honk_json_int(&j, r->version);
+				honk_json_kv_str(&j, "dataset", r->dataset);
+				honk_json_kv_int(&j, "version", r->version);
 				honk_json_key(&j, "fields");
 				if (!r->fields) {
 					honk_json_null(&j);
@@ -424,8 +401,7 @@ static int cmd_consumers(struct ctx *c)
 			for (k = 0; k < co->nproduces; k++)
 				honk_json_str(&j, co->produces[k]);
 			honk_json_arr_end(&j);
-			honk_json_key(&j, "repo");
-			honk_json_str(&j, co->repo);
+			honk_json_kv_str(&j, "repo", co->repo);
 			honk_json_key(&j, "wave");
 			if (co->wave)
 				honk_json_int(&j, co->wave);
@@ -434,10 +410,7 @@ static int cmd_consumers(struct ctx *c)
 			honk_json_obj_end(&j);
 		}
 		honk_json_arr_end(&j);
-		honk_buf_addch(&out, '\n');
-		code = write_out(&out) < 0 ? HONK_EXIT_SYSTEM : 0;
-		honk_buf_release(&out);
-		return code;
+		return write_json(c->cli, &out);
 	} else {
 		struct table t = { HONK_BUF_INIT, { 0 }, 0 };
 

@@ -113,6 +113,23 @@ void *honk_arena_grow(struct honk_arena *a, void *old, size_t n, size_t cap,
 	return p;
 }
 
+int honk_arena_reserve(struct honk_arena *a, void *arrayp, size_t n,
+		       size_t *cap, size_t elem)
+{
+	void **array = arrayp, *v;
+	size_t want;
+
+	if (n < *cap)
+		return 0;
+	want = *cap ? *cap * 2 : 16;
+	v = honk_arena_grow(a, *array, n, want, elem);
+	if (!v)
+		return HONK_ERROR;
+	*array = v;
+	*cap = want;
+	return 0;
+}
+
 void honk_arena_adopt(struct honk_arena *dst, struct honk_arena *src)
 {
 	struct honk_arena_block *b;

@@ -28,6 +28,13 @@ char *honk_arena_strdup(struct honk_arena *a, const char *s);
 void *honk_arena_grow(struct honk_arena *a, void *old, size_t n, size_t cap,
 		      size_t elem);
 
+/*
+ * Make room for one more element in an arena array: when n == *cap, the
+ * array *(void **)arrayp moves to a new one twice the size (at least 16).
+ */
+int honk_arena_reserve(struct honk_arena *a, void *arrayp, size_t n,
+		       size_t *cap, size_t elem);
+
 /* Move src's memory into dst (pointers into it stay valid); src is empty. */
 void honk_arena_adopt(struct honk_arena *dst, struct honk_arena *src);
 

@@ -926,16 +926,9 @@ static int load_dataset(const char *path, const git_oid *blob,
 		honk_diag_add(l->diags, path, 1, 1, "%s", honk_error_last());
 		return 0;
 	}
-	if (cat->ndatasets == l->dcap) {
-		size_t cap = l->dcap ? l->dcap * 2 : 64;
-		void *v = honk_arena_grow(&cat->arena, cat->datasets,
-					  cat->ndatasets, cap,
-					  sizeof(*cat->datasets));
-		if (!v)
-			return HONK_ERROR;
-		cat->datasets = v;
-		l->dcap = cap;
-	}
+	if (honk_arena_reserve(&cat->arena, &cat->datasets, cat->ndatasets,
+			       &l->dcap, sizeof(*cat->datasets)) < 0)
+		return HONK_ERROR;
 	ds = &cat->datasets[cat->ndatasets];
 	memset(ds, 0, sizeof(*ds));
 	ds->id = honk_arena_strdup(&cat->arena, l->tmp.buf);
@@ -981,16 +974,9 @@ static int load_consumer(const char *path, const git_oid *blob,
 		honk_diag_add(l->diags, path, 1, 1, "%s", honk_error_last());
 		return 0;
 	}
-	if (cat->nconsumers == l->ccap) {
-		size_t cap = l->ccap ? l->ccap * 2 : 64;
-		void *v = honk_arena_grow(&cat->arena, cat->consumers,
-					  cat->nconsumers, cap,
-					  sizeof(*cat->consumers));
-		if (!v)
-			return HONK_ERROR;
-		cat->consumers = v;
-		l->ccap = cap;
-	}
+	if (honk_arena_reserve(&cat->arena, &cat->consumers, cat->nconsumers,
+			       &l->ccap, sizeof(*cat->consumers)) < 0)
+		return HONK_ERROR;
 	co = &cat->consumers[cat->nconsumers];
 	memset(co, 0, sizeof(*co));
 	co->path = honk_arena_strdup(&cat->arena, path);
@@ -1432,15 +1418,9 @@ static int collect(const char *path, const git_oid *blob, unsigned int mode,
 	struct jobs *js = payload;
 	struct job *j;
 
-	if (js->n == js->cap) {
-		size_t cap = js->cap ? js->cap * 2 : 256;
-		void *v = honk_arena_grow(&js->arena, js->v, js->n, cap,
-					  sizeof(*js->v));
-		if (!v)
-			return HONK_ERROR;
-		js->v = v;
-		js->cap = cap;
-	}
+	if (honk_arena_reserve(&js->arena, &js->v, js->n, &js->cap,
+			       sizeof(*js->v)) < 0)
+		return HONK_ERROR;
 	j = &js->v[js->n];
 	j->path = honk_arena_strdup(&js->arena, path);
 	if (!j->path)

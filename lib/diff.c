@@ -29,15 +29,9 @@ static struct honk_change *add(struct honk_diff *d, enum honk_change_kind k,
 {
 	struct honk_change *c;
 
-	if (d->n == d->alloc) {
-		size_t cap = d->alloc ? d->alloc * 2 : 16;
-		void *v = honk_arena_grow(&d->arena, d->v, d->n, cap,
-					  sizeof(*d->v));
-		if (!v)
-			return NULL;
-		d->v = v;
-		d->alloc = cap;
-	}
+	if (honk_arena_reserve(&d->arena, &d->v, d->n, &d->alloc,
+			       sizeof(*d->v)) < 0)
+		return NULL;
 	c = &d->v[d->n++];
 	memset(c, 0, sizeof(*c));
 	c->kind = k;

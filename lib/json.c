@@ -178,3 +178,15 @@ void honk_json_null(struct honk_json *j)
 	sep(j);
 	honk_buf_addstr(j->out, "null");
 }
+
+void honk_json_kv_str(struct honk_json *j, const char *key, const char *s)
+{
+	honk_json_key(j, key);
+	honk_json_str(j, s);
+}
+
+void honk_json_kv_int(struct honk_json *j, const char *key, int64_t v)
+{
+	honk_json_key(j, key);
+	honk_json_int(j, v);
+}

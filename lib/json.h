@@ -28,6 +28,10 @@ void honk_json_int(struct honk_json *j, int64_t v);
 void honk_json_bool(struct honk_json *j, int v);
 void honk_json_null(struct honk_json *j);
 
+/* A key and its value in one call. */
+void honk_json_kv_str(struct honk_json *j, const char *key, const char *s);
+void honk_json_kv_int(struct honk_json *j, const char *key, int64_t v);
+
 /* Append s as a JSON string literal, quotes included. */
 void honk_json_quote(struct honk_buf *out, const char *s);
 
