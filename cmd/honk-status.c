@@ -66,9 +66,7 @@ static int open_catalog(struct ctx *c, int from_index)
 		src.kind = HONK_SOURCE_REV;
 		src.rev = c->cli->rev;
 	}
-	if ((err = honk_snapshot_open(&c->snap, c->repo, &src)) < 0)
-		return err;
-	return honk_catalog_load(&c->cat, c->repo, c->snap, &c->diags);
+	return honk_catalog_open(&c->cat, &c->snap, c->repo, &src, &c->diags);
 }
 
 static void ctx_release(struct ctx *c)

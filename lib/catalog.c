@@ -1592,6 +1592,18 @@ cleanup:
 	return err;
 }
 
+int honk_catalog_open(struct honk_catalog *cat, struct honk_snapshot **snap,
+		      struct honk_repo *repo, const struct honk_source *src,
+		      struct honk_diags *diags)
+{
+	int err;
+
+	memset(cat, 0, sizeof(*cat));
+	if ((err = honk_snapshot_open(snap, repo, src)) < 0)
+		return err;
+	return honk_catalog_load(cat, repo, *snap, diags);
+}
+
 int honk_catalog_parse_files(struct honk_catalog *cat,
 			     const struct honk_catalog_file *files, size_t n,
 			     struct honk_diags *diags)

@@ -170,6 +170,11 @@ int honk_catalog_load(struct honk_catalog *cat, struct honk_repo *repo,
 		      struct honk_snapshot *snap, struct honk_diags *diags);
 void honk_catalog_release(struct honk_catalog *cat);
 
+/* honk_snapshot_open() then honk_catalog_load(); *snap is the caller's. */
+int honk_catalog_open(struct honk_catalog *cat, struct honk_snapshot **snap,
+		      struct honk_repo *repo, const struct honk_source *src,
+		      struct honk_diags *diags);
+
 /*
  * The same validation over files given as bytes (no repository): for
  * tests, fuzzing and checking single files. Paths decide the kind:

@@ -11,6 +11,8 @@
 
 #include <string.h>
 
+#include "avro.h"
+#include "bigquery.h"
 #include "error.h"
 #include "jsonschema.h"
 #include "names.h"
@@ -381,12 +383,18 @@ cleanup:
 }
 
 static const char *const no_exts[] = { NULL };
+static const char *const avro_exts[] = { ".avsc", NULL };
 static const char *const jsonschema_exts[] = { ".json", ".yaml", ".yml", NULL };
 
-/* By extension the first match wins: .json and .yaml mean JSON Schema;
- * the honk format is chosen with schema_format: honk. */
+/*
+ * By extension the first match wins: .avsc is Avro, .json and .yaml are
+ * JSON Schema unless the content says otherwise (see honk_importer_sniff);
+ * the honk format and BigQuery are chosen with schema_format.
+ */
 static const struct honk_importer importers[] = {
+	{ "avro", avro_exts, honk_avro_import },
 	{ "jsonschema", jsonschema_exts, honk_jsonschema_import },
+	{ "bigquery", no_exts, honk_bigquery_import },
 	{ "honk", no_exts, import_honk },
 };
 
@@ -411,4 +419,36 @@ const struct honk_importer *honk_importer_find(const char *format,
 		}
 	}
 	return NULL;
+}
+
+static int contains(const char *data, size_t len, const char *word)
+{
+	size_t n = strlen(word), i;
+
+	for (i = 0; i + n <= len; i++)
+		if (data[i] == word[0] && !memcmp(data + i, word, n))
+			return 1;
+	return 0;
+}
+
+const struct honk_importer *honk_importer_sniff(const char *path,
+						const char *data, size_t len)
+{
+	size_t i = 0;
+
+	/* skip blanks and a UTF-8 byte order mark */
+	if (len >= 3 && !memcmp(data, "\xef\xbb\xbf", 3))
+		i = 3;
+	while (i < len && (data[i] == ' ' || data[i] == '\t' ||
+			   data[i] == '\n' || data[i] == '\r'))
+		i++;
+	if (i < len && data[i] == '[')
+		return honk_importer_find("bigquery", NULL);
+	if (contains(data, len, "\"type\": \"record\"") ||
+	    contains(data, len, "\"type\":\"record\""))
+		return honk_importer_find("avro", NULL);
+	if (i < len && data[i] == '{' && contains(data, len, "\"mode\"") &&
+	    !contains(data, len, "\"properties\""))
+		return honk_importer_find("bigquery", NULL);
+	return honk_importer_find(NULL, path);
 }

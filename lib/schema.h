@@ -98,4 +98,11 @@ extern const char *const honk_schema_formats[];
 const struct honk_importer *honk_importer_find(const char *format,
 					       const char *path);
 
+/*
+ * The importer for a file given on the command line: a JSON list is a
+ * BigQuery schema, an Avro record says so, otherwise by extension.
+ */
+const struct honk_importer *honk_importer_sniff(const char *path,
+						const char *data, size_t len);
+
 #endif
