@@ -1,4 +1,4 @@
-# bash completion for honk-status                          -*- shell-script -*-
+# bash completion for honk-status and honk-detect            -*- shell-script -*-
 
 _honk_status()
 {
@@ -60,3 +60,82 @@ _honk_status()
 	esac
 } &&
 	complete -F _honk_status honk-status
+
+_honk_detect()
+{
+	local cur prev words cword
+	_init_completion 2>/dev/null || {
+		cur=${COMP_WORDS[COMP_CWORD]}
+		prev=${COMP_WORDS[COMP_CWORD-1]}
+		words=("${COMP_WORDS[@]}")
+		cword=$COMP_CWORD
+	}
+
+	local commands="diff impact check"
+	local common="-C --rev --remote --no-remote --json -q --quiet -v --verbose --color= -h --help --version"
+
+	case $prev in
+	-C)
+		COMPREPLY=($(compgen -d -- "$cur"))
+		return
+		;;
+	--rev)
+		COMPREPLY=($(compgen -W "$(git for-each-ref --format='%(refname:short)' 2>/dev/null) HEAD" -- "$cur"))
+		return
+		;;
+	--remote)
+		COMPREPLY=($(compgen -W "$(git remote 2>/dev/null)" -- "$cur"))
+		return
+		;;
+	--policy)
+		COMPREPLY=($(compgen -W "backward forward full none backward_transitive forward_transitive full_transitive" -- "$cur"))
+		return
+		;;
+	--format)
+		COMPREPLY=($(compgen -W "text json" -- "$cur"))
+		return
+		;;
+	--depth)
+		return
+		;;
+	esac
+	case $cur in
+	--color=*)
+		COMPREPLY=($(compgen -W "auto always never" -- "${cur#--color=}"))
+		return
+		;;
+	esac
+
+	local i command=
+	for ((i = 1; i < cword; i++)); do
+		case ${words[i]} in
+		-C | --rev | --remote | --policy | --format | --depth) ((i++)) ;;
+		-*) ;;
+		*)
+			command=${words[i]}
+			break
+			;;
+		esac
+	done
+
+	if [[ -z $command ]]; then
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "$common" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+		fi
+		return
+	fi
+	case $command in
+	diff)
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "--policy --format $common" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -f -- "$cur"))
+		fi
+		;;
+	impact) COMPREPLY=($(compgen -W "--depth $common" -- "$cur")) ;;
+	check) COMPREPLY=($(compgen -W "--index --pre-receive $common" -- "$cur")) ;;
+	esac
+} &&
+	complete -F _honk_detect honk-detect
