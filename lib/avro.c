@@ -115,14 +115,17 @@ static int map_fields(struct av *a, const struct honk_ynode *fields,
 		f->name = honk_arena_strdup(a->c.arena, name);
 		f->line = it->line;
 		f->col = it->col;
-		f->description = str_of(honk_ymap_get(it, "doc"));
+		if (str_of(honk_ymap_get(it, "doc")))
+			f->description = honk_arena_strdup(a->c.arena,
+							   str_of(honk_ymap_get(it, "doc")));
 		if (al) {
 			if (al->type != HONK_YSEQ || al->n > 1 ||
 			    (al->n == 1 && !str_of(al->first))) {
 				honk_yerror(&a->c, al,
 					    "only one alias per field can be mapped (to renamed_from)");
 			} else if (al->n == 1) {
-				f->renamed_from = al->first->str;
+				f->renamed_from = honk_arena_strdup(a->c.arena,
+								    al->first->str);
 			}
 		}
 		if (map_type(a, t, f, &nullable) < 0) {
@@ -130,14 +133,15 @@ static int map_fields(struct av *a, const struct honk_ynode *fields,
 			continue;
 		}
 		f->required = !nullable;
+		/* the schema's text dies with its document: keep a copy */
 		if (def && !(def->type == HONK_YSCALAR && honk_ynode_is_null(def)))
 			f->default_value = def->type == HONK_YSCALAR
-						   ? def->str
+						   ? honk_arena_strdup(a->c.arena, def->str)
 						   : def->type == HONK_YSEQ ? "[]" : "{}";
 		i++;
 	}
 	rec->nfields = i;
-	return 0;
+	return honk_fields_unique(&a->c, rec->fields, rec->nfields);
 }
 
 static int map_logical(struct av *a, const struct honk_ynode *t,

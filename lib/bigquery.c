@@ -159,7 +159,7 @@ static int map_fields(struct honk_yctx *c, const struct honk_ynode *list,
 	for (it = list->first; it; it = it->next)
 		map_field(c, it, &(*out)[i++], depth);
 	*nout = i;
-	return 0;
+	return honk_fields_unique(c, *out, i);
 }
 
 int honk_bigquery_import(struct honk_schema *out, struct honk_arena *arena,

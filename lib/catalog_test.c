@@ -260,7 +260,7 @@ static void schema_file_without_repository(void **state)
 	    "  - {version: 2, schema_file: ../../etc/passwd}\n"
 	    "  - {version: 3}\n");
 	expect_messages(&f,
-			"datasets/plays/user_plays.yaml:3:64: schema format 'avro' has no importer in this version of honk (at versions[0])\n"
+			"datasets/plays/user_plays.yaml:3:31: schema file 'schemas/p/1.avsc' does not exist (at versions[0])\n"
 			"datasets/plays/user_plays.yaml:4:31: '../../etc/passwd' must be a relative path inside the repository (at versions[1].schema_file)\n"
 			"datasets/plays/user_plays.yaml:5:5: a version needs 'schema' or 'schema_file' (at versions[2])\n");
 }

@@ -269,7 +269,6 @@ static int parse_fields(struct honk_yctx *c, const struct honk_ynode *n,
 			struct honk_field **out, size_t *nout)
 {
 	struct fields_ctx fc;
-	size_t i, j;
 	int err;
 
 	if (n->type != HONK_YSEQ)
@@ -280,20 +279,30 @@ static int parse_fields(struct honk_yctx *c, const struct honk_ynode *n,
 	err = honk_yseq_walk(c, n, field_item, &fc);
 	*out = fc.v;
 	*nout = n->n;
-	/* unique names; quadratic only for records with many fields */
-	for (i = 1; i < n->n; i++) {
-		if (!fc.v[i].name)
+	if (honk_fields_unique(c, fc.v, n->n) < 0)
+		err = HONK_EINVALID;
+	return err;
+}
+
+int honk_fields_unique(struct honk_yctx *c, const struct honk_field *v,
+		       size_t n)
+{
+	size_t i, j;
+	int err = 0;
+
+	/* quadratic, but records with thousands of fields do not exist */
+	for (i = 1; i < n; i++) {
+		if (!v[i].name)
 			continue;
 		for (j = 0; j < i; j++) {
-			if (fc.v[j].name && !strcmp(fc.v[i].name, fc.v[j].name)) {
+			if (v[j].name && !strcmp(v[i].name, v[j].name)) {
 				struct honk_ynode at = { 0 };
 
-				at.line = fc.v[i].line;
-				at.col = fc.v[i].col;
-				honk_yerror(c, &at,
-					    "duplicate field '%s' (first at line %u)",
-					    fc.v[i].name, fc.v[j].line);
-				err = HONK_EINVALID;
+				at.line = v[i].line;
+				at.col = v[i].col;
+				err = honk_yerror(c, &at,
+						  "duplicate field '%s' (first at line %u)",
+						  v[i].name, v[j].line);
 				break;
 			}
 		}
@@ -351,6 +360,7 @@ static int import_honk(struct honk_schema *out, struct honk_arena *arena,
 	const struct honk_ynode *root;
 	int err;
 
+	memset(out, 0, sizeof(*out));
 	if ((err = honk_ydoc_parse(&doc, path, data, len, NULL, diags)) < 0)
 		goto cleanup;
 	honk_yctx_init(&c, path, diags, arena);

@@ -70,6 +70,10 @@ struct honk_schema {
 int honk_schema_from_yaml(struct honk_schema *out, struct honk_yctx *c,
 			  const struct honk_ynode *n);
 
+/* Report every field whose name repeats an earlier one's; HONK_EINVALID. */
+int honk_fields_unique(struct honk_yctx *c, const struct honk_field *v,
+		       size_t n);
+
 /*
  * Find a field by dotted path ("device.os"); array items are entered
  * transparently ("tags.x" looks inside an array of records).
