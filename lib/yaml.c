@@ -107,7 +107,7 @@ static int key_cmp(const void *pa, const void *pb)
 static void check_duplicates(struct loader *l, const struct honk_ynode *map)
 {
 	const struct honk_ynode **keys;
-	const struct honk_ynode *k;
+	const struct honk_ynode *k, *first;
 	size_t i = 0;
 
 	if (map->n < 2)
@@ -119,15 +119,19 @@ static void check_duplicates(struct loader *l, const struct honk_ynode *map)
 		if (k->type == HONK_YSCALAR)
 			keys[i++] = k;
 	qsort(keys, i, sizeof(*keys), key_cmp);
+	/* equal keys sort together, in document order: report each against the first */
+	first = i ? keys[0] : NULL;
 	for (size_t j = 1; j < i; j++) {
-		const struct honk_ynode *a = keys[j - 1], *b = keys[j];
+		const struct honk_ynode *b = keys[j];
 
-		if (a->len == b->len && !memcmp(a->str, b->str, a->len)) {
-			l->failed = 1;
-			honk_diag_add(l->diags, l->path, b->line, b->col,
-				      "duplicate key '%s' (first at line %u)",
-				      b->str, a->line);
+		if (first->len != b->len || memcmp(first->str, b->str, b->len)) {
+			first = b;
+			continue;
 		}
+		l->failed = 1;
+		honk_diag_add(l->diags, l->path, b->line, b->col,
+			      "duplicate key '%s' (first at line %u)", b->str,
+			      first->line);
 	}
 	free(keys);
 }
