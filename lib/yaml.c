@@ -896,8 +896,10 @@ static int needs_quotes(const char *s)
 		"~",   "null", "Null", "NULL", "true", "True", "TRUE",
 		"false", "False", "FALSE", "yes", "Yes", "YES", "no", "No",
 		"NO",  "on",   "On",   "ON",   "off",  "Off",  "OFF", "y",
-		"Y",   "n",    "N",    ".inf", ".nan", NULL
+		"Y",   "n",    "N",    ".nan", ".NaN", ".NAN", "<<",  "=",
+		NULL
 	};
+	static const char *const inf[] = { ".inf", ".Inf", ".INF", NULL };
 	const char *p = s;
 	size_t i;
 
@@ -906,7 +908,12 @@ static int needs_quotes(const char *s)
 	for (i = 0; special[i]; i++)
 		if (!strcmp(s, special[i]))
 			return 1;
-	if (*p == '-' || *p == '+' || *p == '.')
+	if (*p == '-' || *p == '+')
+		p++;
+	for (i = 0; inf[i]; i++)
+		if (!strcmp(p, inf[i]))
+			return 1;
+	if (*p == '.')
 		p++;
 	/* numbers, dates, times, sexagesimals: anything starting with a digit */
 	return *p >= '0' && *p <= '9';
