@@ -188,13 +188,15 @@ static void check_shape(struct honk_yctx *c, const struct field_ctx *fc)
 		if (!honk_ymap_get(n, "values"))
 			honk_yerror(c, n, "a map needs 'values'");
 		break;
-	case HONK_T_ENUM:
-		if (!honk_ymap_get(n, "symbols"))
+	case HONK_T_ENUM: {
+		const struct honk_ynode *v = honk_ymap_get(n, "symbols");
+
+		if (!v)
 			honk_yerror(c, n, "an enum needs 'symbols'");
-		else if (f->nsymbols == 0)
-			honk_yerror(c, honk_ymap_get(n, "symbols"),
-				    "an enum needs at least one symbol");
+		else if (v->type == HONK_YSEQ && v->n == 0)
+			honk_yerror(c, v, "an enum needs at least one symbol");
 		break;
+	}
 	case HONK_T_DECIMAL:
 		if (f->scale > f->precision && f->precision)
 			honk_yerror(c, honk_ymap_get(n, "scale"),
