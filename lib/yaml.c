@@ -403,6 +403,9 @@ static size_t path_push(struct honk_yctx *c, const char *fmt, const char *s,
 	size_t old = c->keylen, room = sizeof(c->keypath) - old, n;
 	char tmp[32];
 
+	/* already elided: deeper levels add nothing */
+	if (old >= 3 && !memcmp(c->keypath + old - 3, "...", 3))
+		return old;
 	if (fmt[0] == '[') {
 		int k = snprintf(tmp, sizeof(tmp), "[%zu]", i);
 
