@@ -4,11 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "buf.h"
 #include "catalog.h"
 #include "cli.h"
 #include "diag.h"
+#include "detect.h"
 #include "diff.h"
 #include "impact.h"
 #include "json.h"
@@ -18,7 +20,12 @@
 #include "banned.h"
 
 static const char usage[] =
-	"usage: honk-detect [-C DIR] [--rev REV] [--json] [-q] [-v] <command> [<args>]\n"
+	"usage: honk-detect [-C DIR] [--json] [-q] [-v] [--dry-run] [--dataset D]...\n"
+	"   or: honk-detect [-C DIR] [--rev REV] [--json] [-q] [-v] <command> [<args>]\n"
+	"\n"
+	"With no command: the detection run. Load the catalog at the main branch,\n"
+	"find every consumer on an older version than its dataset's latest, open or\n"
+	"refresh one proposal branch honk/propose/<id> per migration.\n"
 	"\n"
 	"commands:\n"
 	"   diff OLD NEW                 classify the changes between two schema files\n"
@@ -37,6 +44,8 @@ static const char usage[] =
 	"   --depth N                   impact: follow produces edges N levels deep\n"
 	"   --index                     check: the staged catalog against HEAD\n"
 	"   --pre-receive               check: read git's 'old new ref' lines on stdin\n"
+	"   --dry-run                   the run: say what would be proposed, write nothing\n"
+	"   --dataset D                 the run: only dataset D (repeatable)\n"
 	"   --remote NAME, --no-remote  remote to use (these commands do not fetch)\n"
 	"   --json                      machine-readable output on stdout\n"
 	"   -q, --quiet                 no summary on stderr\n"
@@ -48,16 +57,30 @@ static const char usage[] =
 	"exit status: 0 ok, 1 found something, 2 usage, 3 invalid input,\n"
 	"4 conflict or busy, 5 git, I/O or system error\n";
 
-enum { OPT_POLICY, OPT_FORMAT, OPT_DEPTH, OPT_INDEX, OPT_PRE_RECEIVE };
+enum { OPT_POLICY, OPT_FORMAT, OPT_DEPTH, OPT_INDEX, OPT_PRE_RECEIVE,
+       OPT_DRY_RUN, OPT_DATASET };
 
 static struct honk_opt opts[] = {
-	{ "policy", 0, 1, NULL },
-	{ "format", 0, 1, NULL },
-	{ "depth", 0, 1, NULL },
-	{ "index", 0, 0, NULL },
-	{ "pre-receive", 0, 0, NULL },
-	{ NULL, 0, 0, NULL },
+	HONK_OPT("policy", 0, 1),
+	HONK_OPT("format", 0, 1),
+	HONK_OPT("depth", 0, 1),
+	HONK_OPT("index", 0, 0),
+	HONK_OPT("pre-receive", 0, 0),
+	HONK_OPT("dry-run", 0, 0),
+	HONK_OPT("dataset", 0, 1),
+	HONK_OPT_END,
 };
+
+/* Today in days since 1970-01-01; HONK_NOW=YYYY-MM-DD pins it. */
+static int64_t today(void)
+{
+	const char *pin = getenv("HONK_NOW");
+	int64_t d;
+
+	if (pin && honk_parse_date(&d, pin) == 0)
+		return d;
+	return (int64_t)(time(NULL) / 86400);
+}
 
 static const char zero_oid[] = "0000000000000000000000000000000000000000";
 
@@ -696,6 +719,93 @@ static int cmd_check(struct ctx *c)
 	return code;
 }
 
+/* ---- the detection run ---- */
+
+struct run_out {
+	struct honk_cli *cli;
+	struct honk_buf out;
+	struct honk_json j;
+	size_t proposed, refreshed, unchanged, invalid;
+};
+
+static void on_event(const char *event, const char *id, const char *detail,
+		     void *payload)
+{
+	struct run_out *ro = payload;
+
+	if (!strcmp(event, "proposed") || !strcmp(event, "would-propose"))
+		ro->proposed++;
+	else if (!strcmp(event, "refreshed") || !strcmp(event, "would-refresh"))
+		ro->refreshed++;
+	else if (!strcmp(event, "unchanged"))
+		ro->unchanged++;
+	else if (!strcmp(event, "invalid"))
+		ro->invalid++;
+	if (ro->cli->json) {
+		honk_json_obj_begin(&ro->j);
+		honk_json_kv_str(&ro->j, "event", event);
+		honk_json_kv_str(&ro->j, "id", id);
+		honk_json_kv_str(&ro->j, "detail", detail);
+		honk_json_obj_end(&ro->j);
+	} else if (!strcmp(event, "invalid")) {
+		fflush(stdout);
+		fprintf(stderr, "%s:%s\n", id, detail);
+	} else {
+		honk_buf_addf(&ro->out, "%-13s %s: %s\n", event, id, detail);
+	}
+}
+
+static int cmd_run(struct ctx *c)
+{
+	struct honk_cli *cli = c->cli;
+	struct honk_detect_opts o = HONK_DETECT_OPTS_INIT;
+	struct run_out ro;
+	int err, wrote = 0, code;
+
+	memset(&ro, 0, sizeof(ro));
+	ro.cli = cli;
+	honk_buf_init(&ro.out, 0);
+	if (cli->nargs)
+		return usage_error(cli, "the detection run takes no arguments");
+	if (cli->rev)
+		return usage_error(cli, "the detection run reads the main branch; --rev does not apply");
+	if ((code = open_repo(c)) != 0)
+		return code;
+	o.dry_run = opts[OPT_DRY_RUN].value != NULL;
+	o.datasets = opts[OPT_DATASET].all;
+	o.ndatasets = opts[OPT_DATASET].nall;
+	o.today = today();
+	if (cli->json) {
+		honk_json_init(&ro.j, &ro.out);
+		honk_json_obj_begin(&ro.j);
+		honk_json_key(&ro.j, "events");
+		honk_json_arr_begin(&ro.j);
+	}
+	err = honk_detect_run(c->repo, &o, on_event, &ro, &wrote);
+	if (cli->json) {
+		honk_json_arr_end(&ro.j);
+		honk_json_key(&ro.j, "wrote");
+		honk_json_bool(&ro.j, wrote);
+		honk_json_obj_end(&ro.j);
+		honk_buf_addch(&ro.out, '\n');
+	}
+	if (err < 0) {
+		honk_buf_release(&ro.out);
+		if (ro.invalid)
+			honk_error_set(err, "the catalog at main has %zu error%s (see honk-status lint)",
+				       ro.invalid, ro.invalid == 1 ? "" : "s");
+		return honk_cli_fail(cli, err);
+	}
+	if ((code = write_buf(cli, &ro.out)) != 0)
+		return code;
+	if (!cli->quiet)
+		fprintf(stderr, "%s: %s%zu proposed, %zu refreshed, %zu unchanged%s\n",
+			cli->prog, o.dry_run ? "dry run: " : "", ro.proposed,
+			ro.refreshed, ro.unchanged,
+			o.dry_run ? "" : wrote ? "" : "; nothing written");
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(struct ctx *c);
@@ -731,9 +841,18 @@ int main(int argc, char **argv)
 		return honk_cli_exit(&cli, 0);
 	}
 	if (!cli.nargs) {
-		honk_cli_error(&cli, "the detection run is not available yet; use diff, impact or check");
-		fputs(usage, stderr);
-		return honk_cli_exit(&cli, HONK_EXIT_USAGE);
+		for (o = 0; opts[o].name; o++) {
+			if (opts[o].value && o != OPT_DRY_RUN && o != OPT_DATASET) {
+				honk_cli_error(&cli, "--%s does not apply to the detection run",
+					       opts[o].name);
+				return honk_cli_exit(&cli, HONK_EXIT_USAGE);
+			}
+		}
+		if ((err = honk_cli_enter(&cli)) < 0)
+			return honk_cli_exit(&cli, honk_cli_fail(&cli, err));
+		code = cmd_run(&c);
+		honk_repo_free(c.repo);
+		return honk_cli_exit(&cli, code);
 	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(cli.args[0], commands[i].name))

@@ -41,8 +41,8 @@ static const char usage[] =
 enum { OPT_INDEX };
 
 static struct honk_opt opts[] = {
-	{ "index", 0, 0, NULL },
-	{ NULL, 0, 0, NULL },
+	HONK_OPT("index", 0, 0),
+	HONK_OPT_END,
 };
 
 struct ctx {

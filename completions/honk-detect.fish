@@ -23,3 +23,5 @@ complete -c honk-detect -n '__fish_seen_subcommand_from diff' -F
 complete -c honk-detect -n '__fish_seen_subcommand_from impact' -l depth -x -d 'Levels of produces edges'
 complete -c honk-detect -n '__fish_seen_subcommand_from check' -l index -d 'The staged catalog against HEAD'
 complete -c honk-detect -n '__fish_seen_subcommand_from check' -l pre-receive -d 'Read pre-receive lines on stdin'
+complete -c honk-detect -n "not __fish_seen_subcommand_from $commands" -l dry-run -d 'Say what the run would propose; write nothing'
+complete -c honk-detect -n "not __fish_seen_subcommand_from $commands" -l dataset -x -d 'Only this dataset (repeatable)'

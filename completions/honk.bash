@@ -73,6 +73,7 @@ _honk_detect()
 
 	local commands="diff impact check"
 	local common="-C --rev --remote --no-remote --json -q --quiet -v --verbose --color= -h --help --version"
+	local run="--dry-run --dataset"
 
 	case $prev in
 	-C)
@@ -98,6 +99,10 @@ _honk_detect()
 	--depth)
 		return
 		;;
+	--dataset)
+		COMPREPLY=($(compgen -W "$(git ls-tree -r --name-only HEAD datasets/ 2>/dev/null | sed -n 's|^datasets/\([^/]*\)/\(.*\)\.yaml$|\1.\2|p')" -- "$cur"))
+		return
+		;;
 	esac
 	case $cur in
 	--color=*)
@@ -109,7 +114,7 @@ _honk_detect()
 	local i command=
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
-		-C | --rev | --remote | --policy | --format | --depth) ((i++)) ;;
+		-C | --rev | --remote | --policy | --format | --depth | --dataset) ((i++)) ;;
 		-*) ;;
 		*)
 			command=${words[i]}
@@ -120,7 +125,7 @@ _honk_detect()
 
 	if [[ -z $command ]]; then
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W "$common" -- "$cur"))
+			COMPREPLY=($(compgen -W "$run $common" -- "$cur"))
 		else
 			COMPREPLY=($(compgen -W "$commands" -- "$cur"))
 		fi

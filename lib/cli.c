@@ -40,6 +40,17 @@ static int match_long(const char *arg, const char *name, const char **value)
 	return 0;
 }
 
+static int remember(struct honk_opt *o)
+{
+	const char **v = realloc(o->all, (o->nall + 1) * sizeof(*v));
+
+	if (!v)
+		return honk_error_set(HONK_ERROR, "out of memory");
+	v[o->nall++] = o->value;
+	o->all = v;
+	return 0;
+}
+
 static int take_arg(int argc, char **argv, int *i, const char *inline_value,
 		    const char **out, const char *name)
 {
@@ -105,7 +116,9 @@ static int long_option(struct honk_cli *cli, int argc, char **argv, int *i)
 			o->value = "";
 			return 0;
 		}
-		return take_arg(argc, argv, i, v, &o->value, argv[*i]);
+		if (take_arg(argc, argv, i, v, &o->value, argv[*i]) < 0)
+			return HONK_EUSAGE;
+		return remember(o);
 	}
 	for (k = 0; common_long[k] && k < 32; k++)
 		names[k] = common_long[k];
@@ -162,8 +175,10 @@ static int short_options(struct honk_cli *cli, int argc, char **argv, int *i)
 				o->value = "";
 				break;
 			}
-			return take_arg(argc, argv, i, p[1] ? p + 1 : NULL,
-					&o->value, argv[*i]);
+			if (take_arg(argc, argv, i, p[1] ? p + 1 : NULL,
+				     &o->value, argv[*i]) < 0)
+				return HONK_EUSAGE;
+			return remember(o);
 		}
 		if (!o || !o->name)
 			return honk_error_set(HONK_EUSAGE,
@@ -248,10 +263,16 @@ int honk_cli_fail(const struct honk_cli *cli, int err)
 
 int honk_cli_exit(const struct honk_cli *cli, int code)
 {
+	struct honk_opt *o;
 	int failed = fflush(stdout) != 0 || ferror(stdout);
 
 	failed |= fclose(stdout) != 0;
 	free(cli->args);
+	for (o = cli->opts; o && o->name; o++) {
+		free(o->all);
+		o->all = NULL;
+		o->nall = 0;
+	}
 	if (failed && errno != EPIPE) {
 		fprintf(stderr, "%s: error: cannot write output: %s\n",
 			cli->prog, strerror(errno));

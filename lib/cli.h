@@ -18,8 +18,14 @@ struct honk_opt {
 	const char *name;
 	char short_name;
 	int has_arg;
-	const char *value; /* set when given: the argument, or "" */
+	const char *value; /* set when given: the (last) argument, or "" */
+	const char **all;  /* every argument given, for repeatable options */
+	size_t nall;
 };
+
+#define HONK_OPT(name, short_name, has_arg) \
+	{ name, short_name, has_arg, NULL, NULL, 0 }
+#define HONK_OPT_END HONK_OPT(NULL, 0, 0)
 
 struct honk_cli {
 	const char *prog;

@@ -494,6 +494,16 @@ int honk_repo_commit(git_oid *out, struct honk_repo *r, const char *refname,
 		     const struct honk_tree_update *updates, size_t n,
 		     const char *message, const git_signature *author)
 {
+	return honk_repo_commit_onto(out, r, refname, parent, parent, updates,
+				     n, message, author);
+}
+
+int honk_repo_commit_onto(git_oid *out, struct honk_repo *r,
+			  const char *refname, const git_oid *expected,
+			  const git_oid *parent,
+			  const struct honk_tree_update *updates, size_t n,
+			  const char *message, const git_signature *author)
+{
 	git_commit *pcommit = NULL;
 	git_tree *base = NULL, *tree = NULL;
 	git_treebuilder *tb = NULL;
@@ -558,7 +568,7 @@ int honk_repo_commit(git_oid *out, struct honk_repo *r, const char *refname,
 		err = honk_error_git(HONK_ERROR, "cannot write the commit");
 		goto cleanup;
 	}
-	if ((err = honk_ref_update(r, refname, &commit_id, parent, message)) < 0)
+	if ((err = honk_ref_update(r, refname, &commit_id, expected, message)) < 0)
 		goto cleanup;
 	if (out)
 		git_oid_cpy(out, &commit_id);

@@ -115,6 +115,17 @@ int honk_repo_commit(git_oid *out, struct honk_repo *r, const char *refname,
 		     const char *message, const git_signature *author);
 
 /*
+ * The same, for a ref that does not simply advance: the commit has
+ * `parent` (NULL: none) while the ref moves from `expected` (NULL: must
+ * not exist), as when a proposal branch is rebuilt on a newer main.
+ */
+int honk_repo_commit_onto(git_oid *out, struct honk_repo *r,
+			  const char *refname, const git_oid *expected,
+			  const git_oid *parent,
+			  const struct honk_tree_update *updates, size_t n,
+			  const char *message, const git_signature *author);
+
+/*
  * The identity honk writes with: GIT_COMMITTER_NAME/EMAIL, then
  * user.name/user.email, then "honk <honk@localhost>".
  */

@@ -1,0 +1,136 @@
+#!/bin/sh
+test_description='honk-detect: the detection run opens, refreshes and respects proposals'
+. "$(dirname "$0")/test-lib.sh"
+
+HONK_NOW=2026-11-24
+export HONK_NOW
+
+proposals() {
+	git -C "$1" for-each-ref --format='%(refname:short) %(objectname)' refs/heads/honk/propose/
+}
+
+test_expect_success 'setup: the demo catalog' '
+	honk_catalog_repo cat "$HONK_TESTDATA/demo/catalog"
+'
+
+test_expect_success '--dry-run says what it would propose and writes nothing' '
+	git -C cat for-each-ref >before &&
+	honk-detect -C cat --dry-run >out 2>err &&
+	grep "^would-propose plays.user_plays.v3-v4: compatible: 2 consumers to move (2 breaking), 5 transitive" out &&
+	grep "dry run: 5 proposed" err &&
+	git -C cat for-each-ref >after &&
+	test_cmp before after
+'
+
+test_expect_success 'the run opens one proposal per migration and reports deadlines' '
+	honk-detect -C cat >out &&
+	grep "^overdue       plays.user_plays: retention-model still reads v2, deprecated since 2026-06-30 (147 days overdue)" out &&
+	proposals cat | cut -d" " -f1 >names &&
+	cat >expect <<-\EOF &&
+	honk/propose/charts.top_tracks.v1-v2
+	honk/propose/plays.skips.v1-v2
+	honk/propose/plays.user_plays.v2-v4
+	honk/propose/plays.user_plays.v3-v4
+	honk/propose/users.profiles.v1-v2
+	EOF
+	test_cmp expect names &&
+	git -C cat rev-parse --verify -q honk/state
+'
+
+test_expect_success 'a proposal is one commit on main holding the plan' '
+	test "$(git -C cat rev-parse honk/propose/plays.user_plays.v3-v4^)" = "$(git -C cat rev-parse main)" &&
+	git -C cat show honk/propose/plays.user_plays.v3-v4:migrations/plays.user_plays.v3-v4.yaml >plan &&
+	grep "^migration: plays.user_plays.v3-v4$" plan &&
+	grep "^verdict: compatible$" plan &&
+	grep "^- {change: field-renamed, path: ts, to: played_at, backward: true, forward: false}$" plan &&
+	grep "^- {consumer: royalty-reports, impact: breaking, fields: \[ts\], wave: 1}$" plan &&
+	grep "^- {consumer: payout-engine, impact: transitive, via: royalty.daily, wave: 4}$" plan &&
+	git -C cat log -1 --format=%B honk/propose/plays.user_plays.v3-v4 >msg &&
+	grep "^Honk-Migration: plays.user_plays.v3-v4$" msg &&
+	grep "^Honk-Actor: honk-detect$" msg
+'
+
+test_expect_success 'a second run writes nothing and says so' '
+	git -C cat for-each-ref >before &&
+	honk-detect -C cat >out 2>err &&
+	grep "^unchanged     plays.user_plays.v3-v4" out &&
+	grep "0 proposed, 0 refreshed, 5 unchanged; nothing written" err &&
+	git -C cat for-each-ref >after &&
+	test_cmp before after
+'
+
+test_expect_success 'a person commits to one proposal; main changes under both' '
+	git -C cat checkout -q honk/propose/plays.user_plays.v3-v4 &&
+	printf "# waves reviewed by team-playback\n" >>cat/migrations/plays.user_plays.v3-v4.yaml &&
+	git -C cat commit -q -am "review: waves ok" &&
+	git -C cat checkout -q main &&
+	person=$(git -C cat rev-parse honk/propose/plays.user_plays.v3-v4) &&
+	honkonly=$(git -C cat rev-parse honk/propose/plays.user_plays.v2-v4) &&
+	sed "s/fields: \[user_id, ts, ms_played\]/fields: [user_id, ms_played]/" \
+		cat/consumers/royalty/royalty-reports.yaml >tmp &&
+	mv tmp cat/consumers/royalty/royalty-reports.yaml &&
+	sed "s/fields: \[user_id, ts, ms_played\]/fields: [user_id]/" \
+		cat/consumers/growth/retention-model.yaml >tmp &&
+	mv tmp cat/consumers/growth/retention-model.yaml &&
+	git -C cat commit -q -am "consumers read fewer fields" &&
+	honk-detect -C cat >out &&
+	grep "^left-alone    plays.user_plays.v3-v4: a person committed" out &&
+	test "$(git -C cat rev-parse honk/propose/plays.user_plays.v3-v4)" = "$person" &&
+	grep "^refreshed     plays.user_plays.v2-v4" out &&
+	test "$(git -C cat rev-parse honk/propose/plays.user_plays.v2-v4)" != "$honkonly" &&
+	test "$(git -C cat rev-parse honk/propose/plays.user_plays.v2-v4^)" = "$(git -C cat rev-parse main)" &&
+	git -C cat show honk/propose/plays.user_plays.v2-v4:migrations/plays.user_plays.v2-v4.yaml >plan &&
+	grep "{consumer: retention-model, impact: relocate, wave: 1}" plan
+'
+
+test_expect_success 'a plan merged into main is approved and not proposed again' '
+	git -C cat merge -q --no-edit honk/propose/users.profiles.v1-v2 &&
+	honk-detect -C cat >out &&
+	grep "^approved      users.profiles.v1-v2: already on main" out &&
+	! grep "^proposed      users.profiles" out
+'
+
+test_expect_success '--dataset limits the run; an unknown one is exit 3' '
+	honk-detect -C cat --dataset plays.skips --dry-run >out &&
+	grep "plays.skips.v1-v2" out &&
+	! grep "plays.user_plays" out &&
+	test_expect_code 3 honk-detect -C cat --dataset plays.nope 2>err &&
+	grep "not in the catalog" err
+'
+
+test_expect_success 'a held lock is exit 4 at once' '
+	if command -v flock >/dev/null 2>&1; then
+		flock cat/.git/honk-detect.lock sleep 3 &
+		sleep 0.5 &&
+		test_expect_code 4 honk-detect -C cat 2>err &&
+		grep "is held" err &&
+		wait
+	fi
+'
+
+test_expect_success 'an invalid catalog at main is exit 3 with positions' '
+	honk_catalog_repo bad "$HONK_TESTDATA/hostile/base" &&
+	printf "consumer: x\nreads: []\n" >bad/consumers/x.yaml &&
+	git -C bad add -A && git -C bad commit -q -m broken &&
+	test_expect_code 3 honk-detect -C bad 2>err &&
+	grep "^consumers/x.yaml:2:8: expected a non-empty list of reads" err &&
+	test_path_is_missing bad/.git/refs/heads/honk
+'
+
+test_expect_success '8 concurrent runs: one proposal per migration, exits 0 or 4, fsck clean' '
+	honk_catalog_repo race "$HONK_TESTDATA/demo/catalog" &&
+	for i in 1 2 3 4 5 6 7 8; do
+		( honk-detect -C race -q >/dev/null 2>&1; echo $? >rc.$i ) &
+	done &&
+	wait &&
+	cat rc.* | sort | uniq -c &&
+	! grep -v "^[04]$" rc.* &&
+	grep -l "^0$" rc.* &&
+	proposals race | cut -d" " -f1 >names &&
+	test_line_count = 5 names &&
+	honk-detect -C race >out 2>err &&
+	grep "5 unchanged; nothing written" err &&
+	git -C race fsck --no-progress 2>&1 | (! grep -v "^dangling")
+'
+
+test_done

@@ -1,0 +1,382 @@
+/*
+ * The detection run.
+ *
+ * Invariants: one run at a time per repository (a flock on the git dir;
+ * a second run gets HONK_EBUSY at once); every ref moves by compare-and-
+ * swap, so two runs that slip past each other (two clones, say) cannot
+ * lose or duplicate a proposal: the loser's CAS fails and it reports the
+ * branch as there. A proposal branch is honk's only while every commit
+ * on it since main carries the "Honk-Actor: honk-detect" trailer; once a
+ * person has committed to it, it is never rewritten (as Renovate does).
+ * A plan already on main is approved and not proposed again; a proposal
+ * is refreshed (rebuilt on the current main) only when its plan changed.
+ * A run that finds nothing to change writes nothing, not even state.
+ */
+#include "detect.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalog.h"
+#include "diag.h"
+#include "error.h"
+#include "names.h"
+#include "plan.h"
+#include "banned.h"
+
+#define STATE_REF "refs/heads/honk/state"
+#define TRAILER "Honk-Actor: honk-detect"
+
+struct run {
+	struct honk_repo *repo;
+	const struct honk_detect_opts *o;
+	honk_detect_cb cb;
+	void *payload;
+	struct honk_catalog cat;
+	struct honk_snapshot *snap;
+	git_oid main;
+	int wrote;
+};
+
+static void say(struct run *r, const char *event, const char *id,
+		const char *fmt, ...) HONK_PRINTF(4, 5);
+
+static void say(struct run *r, const char *event, const char *id,
+		const char *fmt, ...)
+{
+	struct honk_buf b = HONK_BUF_INIT;
+	va_list ap;
+
+	va_start(ap, fmt);
+	honk_buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	r->cb(event, id, b.buf, r->payload);
+	honk_buf_release(&b);
+}
+
+static int wanted(const struct run *r, const char *id)
+{
+	size_t i;
+
+	if (!r->o->datasets)
+		return 1;
+	for (i = 0; i < r->o->ndatasets; i++)
+		if (!strcmp(r->o->datasets[i], id))
+			return 1;
+	return 0;
+}
+
+/* Read path at a commit into out; HONK_ENOTFOUND when absent. */
+static int read_at(struct honk_buf *out, struct honk_repo *repo,
+		   const git_oid *commit, const char *path)
+{
+	struct honk_source src = HONK_SOURCE_INIT;
+	struct honk_snapshot *snap = NULL;
+	char hex[GIT_OID_HEXSZ + 1];
+	int err;
+
+	git_oid_tostr(hex, sizeof(hex), commit);
+	src.rev = hex;
+	if ((err = honk_snapshot_open(&snap, repo, &src)) < 0)
+		return err;
+	err = honk_snapshot_read(out, snap, path);
+	honk_snapshot_free(snap);
+	return err;
+}
+
+/* Has anyone but honk-detect committed between main and tip? */
+static int touched_by_person(struct run *r, const git_oid *tip, int *touched)
+{
+	git_revwalk *walk = NULL;
+	git_oid id;
+	int err = 0;
+
+	*touched = 0;
+	if (git_revwalk_new(&walk, r->repo->git) < 0 ||
+	    git_revwalk_push(walk, tip) < 0 ||
+	    git_revwalk_hide(walk, &r->main) < 0) {
+		git_revwalk_free(walk);
+		return honk_error_git(HONK_ERROR, "cannot walk a proposal branch");
+	}
+	while (git_revwalk_next(&id, walk) == 0) {
+		git_commit *c = NULL;
+
+		if (git_commit_lookup(&c, r->repo->git, &id) < 0) {
+			err = honk_error_git(HONK_ERROR, "cannot read a commit");
+			break;
+		}
+		if (!strstr(git_commit_message(c), TRAILER))
+			*touched = 1;
+		git_commit_free(c);
+		if (*touched)
+			break;
+	}
+	git_revwalk_free(walk);
+	return err;
+}
+
+static int propose(struct run *r, const struct honk_plan *plan)
+{
+	struct honk_buf ref = HONK_BUF_INIT, path = HONK_BUF_INIT;
+	struct honk_buf yaml = HONK_BUF_INIT, old = HONK_BUF_INIT, msg = HONK_BUF_INIT;
+	struct honk_tree_update up;
+	git_oid tip;
+	size_t steps = 0, breaking = 0, i;
+	int err, exists, touched;
+
+	for (i = 0; i < plan->nconsumers; i++) {
+		steps += plan->consumers[i].impact != HONK_IMPACT_TRANSITIVE;
+		breaking += plan->consumers[i].impact == HONK_IMPACT_BREAKING;
+	}
+	if ((err = honk_ref_proposal(&ref, plan->id)) < 0 ||
+	    (err = honk_path_migration(&path, plan->id)) < 0 ||
+	    (err = honk_plan_write(&yaml, plan)) < 0)
+		goto cleanup;
+	/* approved: the plan is on main, however it got there */
+	err = read_at(&old, r->repo, &r->main, path.buf);
+	if (err == 0) {
+		say(r, "approved", plan->id, "already on main");
+		goto cleanup;
+	} else if (err != HONK_ENOTFOUND) {
+		goto cleanup;
+	}
+	honk_buf_reset(&old);
+	err = honk_ref_lookup(&tip, r->repo, ref.buf);
+	if (err < 0 && err != HONK_ENOTFOUND)
+		goto cleanup;
+	exists = err == 0;
+	if (exists) {
+		if ((err = touched_by_person(r, &tip, &touched)) < 0)
+			goto cleanup;
+		if (touched) {
+			say(r, "left-alone", plan->id,
+			    "a person committed to %s; honk does not rewrite it", ref.buf + 11);
+			goto cleanup;
+		}
+		err = read_at(&old, r->repo, &tip, path.buf);
+		if (err < 0 && err != HONK_ENOTFOUND)
+			goto cleanup;
+		/* refreshed only when the plan changed, not whenever main moves */
+		if (err == 0 && old.len == yaml.len && !memcmp(old.buf, yaml.buf, yaml.len)) {
+			say(r, "unchanged", plan->id, "%s is up to date", ref.buf + 11);
+			err = 0;
+			goto cleanup;
+		}
+	}
+	if (r->o->dry_run) {
+		say(r, exists ? "would-refresh" : "would-propose", plan->id,
+		    "%s: %zu consumer%s to move (%zu breaking), %zu transitive",
+		    plan->breaking ? "breaking" : "compatible", steps,
+		    steps == 1 ? "" : "s", breaking, plan->nconsumers - steps);
+		err = 0;
+		goto cleanup;
+	}
+	honk_buf_addf(&msg, "honk: %s %s\n\n%s v%lld to v%lld is %s under %s: "
+			    "%zu consumer%s to move (%zu breaking), %zu transitive.\n\n"
+			    "Honk-Migration: %s\nHonk-Event: %s\n" TRAILER "\n",
+		      exists ? "refresh" : "propose", plan->id, plan->dataset->id,
+		      (long long)plan->from, (long long)plan->to,
+		      plan->breaking ? "breaking" : "compatible",
+		      honk_policy_names[plan->policy], steps, steps == 1 ? "" : "s",
+		      breaking, plan->nconsumers - steps, plan->id,
+		      exists ? "refreshed" : "proposed");
+	up.path = path.buf;
+	up.data = yaml.buf;
+	up.len = yaml.len;
+	up.remove = 0;
+	err = honk_repo_commit_onto(NULL, r->repo, ref.buf, exists ? &tip : NULL,
+				    &r->main, &up, 1, msg.buf, NULL);
+	if (err == HONK_ECONFLICT) {
+		/* another run got there first: its branch stands */
+		say(r, "raced", plan->id, "%s moved meanwhile; left as the other run wrote it",
+		    ref.buf + 11);
+		err = 0;
+		goto cleanup;
+	}
+	if (err < 0)
+		goto cleanup;
+	r->wrote = 1;
+	say(r, exists ? "refreshed" : "proposed", plan->id,
+	    "%s: %zu consumer%s to move (%zu breaking), %zu transitive, on %s",
+	    plan->breaking ? "breaking" : "compatible", steps, steps == 1 ? "" : "s",
+	    breaking, plan->nconsumers - steps, ref.buf + 11);
+cleanup:
+	honk_buf_release(&ref);
+	honk_buf_release(&path);
+	honk_buf_release(&yaml);
+	honk_buf_release(&old);
+	honk_buf_release(&msg);
+	return err;
+}
+
+/* Consumers still reading deprecated versions near or past the deadline. */
+static void report_deadlines(struct run *r, const struct honk_dataset *ds)
+{
+	size_t k, i, j;
+
+	for (k = 0; k < ds->nversions; k++) {
+		const struct honk_version *v = &ds->versions[k];
+		int64_t left = v->deprecated_days - r->o->today;
+
+		if (!v->deprecated || left > (int64_t)r->o->near_days)
+			continue;
+		for (i = 0; i < r->cat.nconsumers; i++) {
+			const struct honk_consumer *co = &r->cat.consumers[i];
+
+			for (j = 0; j < co->nreads; j++) {
+				if (co->reads[j].version != v->version ||
+				    strcmp(co->reads[j].dataset, ds->id))
+					continue;
+				if (left < 0)
+					say(r, "overdue", ds->id,
+					    "%s still reads v%lld, deprecated since %s (%lld days overdue)",
+					    co->name, (long long)v->version, v->deprecated,
+					    (long long)-left);
+				else
+					say(r, "deadline", ds->id,
+					    "%s still reads v%lld, deprecated on %s (%lld days left)",
+					    co->name, (long long)v->version, v->deprecated,
+					    (long long)left);
+			}
+		}
+	}
+}
+
+static int record_state(struct run *r)
+{
+	struct honk_buf yaml = HONK_BUF_INIT, old = HONK_BUF_INIT;
+	struct honk_tree_update up;
+	char hex[GIT_OID_HEXSZ + 1];
+	git_oid state;
+	int err, have;
+
+	git_oid_tostr(hex, sizeof(hex), &r->main);
+	honk_buf_addf(&yaml, "scanned: %s\n", hex);
+	err = honk_ref_lookup(&state, r->repo, STATE_REF);
+	if (err < 0 && err != HONK_ENOTFOUND)
+		goto cleanup;
+	have = err == 0;
+	if (have && read_at(&old, r->repo, &state, "detect.yaml") == 0 &&
+	    old.len == yaml.len && !memcmp(old.buf, yaml.buf, yaml.len)) {
+		err = 0;
+		goto cleanup;
+	}
+	up.path = "detect.yaml";
+	up.data = yaml.buf;
+	up.len = yaml.len;
+	up.remove = 0;
+	honk_buf_reset(&old);
+	honk_buf_addf(&old, "honk: detection scanned main at %.12s\n\n"
+			    "Honk-Event: detected\n" TRAILER "\n", hex);
+	err = honk_repo_commit(NULL, r->repo, STATE_REF, have ? &state : NULL,
+			       &up, 1, old.buf, NULL);
+	if (err == 0)
+		r->wrote = 1;
+cleanup:
+	honk_buf_release(&yaml);
+	honk_buf_release(&old);
+	return err;
+}
+
+/* The commit main points at, per honk.yaml (read at HEAD first). */
+static int load_main(struct run *r, struct honk_diags *d)
+{
+	struct honk_source src = HONK_SOURCE_INIT;
+	struct honk_buf ref = HONK_BUF_INIT;
+	char hex[GIT_OID_HEXSZ + 1];
+	int err;
+
+	err = honk_catalog_open(&r->cat, &r->snap, r->repo, &src, d);
+	if (err < 0 && err != HONK_EINVALID)
+		return err;
+	honk_buf_addf(&ref, "refs/heads/%s", r->cat.settings.main);
+	err = honk_ref_lookup(&r->main, r->repo, ref.buf);
+	if (err < 0) {
+		honk_error_set(err, "the main branch '%s' (honk.yaml) does not exist",
+			       r->cat.settings.main);
+		honk_buf_release(&ref);
+		return err;
+	}
+	honk_buf_release(&ref);
+	if (honk_snapshot_commit(r->snap) &&
+	    git_oid_equal(honk_snapshot_commit(r->snap), &r->main) && !d->n)
+		return 0;
+	/* HEAD is not main: read the catalog where it counts */
+	honk_catalog_release(&r->cat);
+	honk_snapshot_free(r->snap);
+	r->snap = NULL;
+	honk_diags_release(d);
+	git_oid_tostr(hex, sizeof(hex), &r->main);
+	src.rev = hex;
+	return honk_catalog_open(&r->cat, &r->snap, r->repo, &src, d);
+}
+
+int honk_detect_run(struct honk_repo *repo, const struct honk_detect_opts *o,
+		    honk_detect_cb cb, void *payload, int *wrote)
+{
+	struct honk_lock lock = HONK_LOCK_INIT;
+	struct honk_diags d = HONK_DIAGS_INIT;
+	struct run r;
+	size_t i, k, j, found = 0;
+	int err;
+
+	memset(&r, 0, sizeof(r));
+	r.repo = repo;
+	r.o = o;
+	r.cb = cb;
+	r.payload = payload;
+	*wrote = 0;
+	if (!o->dry_run && (err = honk_repo_lock(&lock, repo, "detect")) < 0)
+		return err;
+	err = load_main(&r, &d);
+	if (err == HONK_EINVALID) {
+		honk_diags_sort(&d);
+		for (i = 0; i < d.n; i++)
+			say(&r, "invalid", d.v[i].path, "%u:%u: %s", d.v[i].line,
+			    d.v[i].col, d.v[i].msg);
+		goto cleanup;
+	}
+	if (err < 0)
+		goto cleanup;
+	for (i = 0; i < r.cat.ndatasets && err >= 0; i++) {
+		const struct honk_dataset *ds = &r.cat.datasets[i];
+		int64_t latest = ds->versions[ds->nversions - 1].version;
+
+		if (!wanted(&r, ds->id))
+			continue;
+		found++;
+		report_deadlines(&r, ds);
+		/* one migration per older version someone still reads */
+		for (k = 0; k + 1 < ds->nversions && err >= 0; k++) {
+			int64_t from = ds->versions[k].version;
+			struct honk_plan plan;
+			int read = 0;
+
+			for (j = 0; j < r.cat.nconsumers && !read; j++) {
+				const struct honk_consumer *co = &r.cat.consumers[j];
+				size_t q;
+
+				for (q = 0; q < co->nreads; q++)
+					if (co->reads[q].version == from &&
+					    !strcmp(co->reads[q].dataset, ds->id))
+						read = 1;
+			}
+			if (!read)
+				continue;
+			if ((err = honk_plan_build(&plan, &r.cat, ds, from, latest)) == 0)
+				err = propose(&r, &plan);
+			honk_plan_release(&plan);
+		}
+	}
+	if (err >= 0 && o->datasets && found < o->ndatasets)
+		err = honk_error_set(HONK_EINVALID, "--dataset names a dataset that is not in the catalog");
+	if (err >= 0 && !o->dry_run)
+		err = record_state(&r);
+	*wrote = r.wrote;
+cleanup:
+	honk_diags_release(&d);
+	honk_catalog_release(&r.cat);
+	honk_snapshot_free(r.snap);
+	honk_lock_release(&lock);
+	return err;
+}
