@@ -387,7 +387,7 @@ static int cmd_impact(struct ctx *c)
 		code = HONK_EXIT_INVALID;
 		goto cleanup;
 	}
-	if ((err = honk_impact_compute(&im, &cat, ds, from, to, (unsigned)depth)) < 0) {
+	if ((err = honk_impact_compute(&im, &cat, NULL, ds, from, to, (unsigned)depth)) < 0) {
 		code = honk_cli_fail(cli, err);
 		goto cleanup;
 	}

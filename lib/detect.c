@@ -21,6 +21,7 @@
 #include "diag.h"
 #include "error.h"
 #include "names.h"
+#include "impact.h"
 #include "plan.h"
 #include "banned.h"
 
@@ -34,6 +35,7 @@ struct run {
 	void *payload;
 	struct honk_catalog cat;
 	struct honk_snapshot *snap;
+	struct honk_readers ix;
 	git_oid main;
 	int wrote;
 };
@@ -287,6 +289,14 @@ static int load_main(struct run *r, struct honk_diags *d)
 	int err;
 
 	err = honk_catalog_open(&r->cat, &r->snap, r->repo, &src, d);
+	if (err == HONK_ENOTFOUND) {
+		/* HEAD unborn (a bare repository whose HEAD names another
+		 * branch): honk.yaml's default main is the next guess */
+		honk_snapshot_free(r->snap);
+		r->snap = NULL;
+		src.rev = "refs/heads/main";
+		err = honk_catalog_open(&r->cat, &r->snap, r->repo, &src, d);
+	}
 	if (err < 0 && err != HONK_EINVALID)
 		return err;
 	honk_buf_addf(&ref, "refs/heads/%s", r->cat.settings.main);
@@ -338,6 +348,8 @@ int honk_detect_run(struct honk_repo *repo, const struct honk_detect_opts *o,
 	}
 	if (err < 0)
 		goto cleanup;
+	if ((err = honk_readers_build(&r.ix, &r.cat)) < 0)
+		goto cleanup;
 	for (i = 0; i < r.cat.ndatasets && err >= 0; i++) {
 		const struct honk_dataset *ds = &r.cat.datasets[i];
 		int64_t latest = ds->versions[ds->nversions - 1].version;
@@ -352,18 +364,15 @@ int honk_detect_run(struct honk_repo *repo, const struct honk_detect_opts *o,
 			struct honk_plan plan;
 			int read = 0;
 
-			for (j = 0; j < r.cat.nconsumers && !read; j++) {
-				const struct honk_consumer *co = &r.cat.consumers[j];
-				size_t q;
+			for (j = r.ix.first[i]; j < r.ix.first[i + 1] && !read; j++) {
+				const struct honk_consumer *co =
+					&r.cat.consumers[r.ix.v[j].consumer];
 
-				for (q = 0; q < co->nreads; q++)
-					if (co->reads[q].version == from &&
-					    !strcmp(co->reads[q].dataset, ds->id))
-						read = 1;
+				read = co->reads[r.ix.v[j].read].version == from;
 			}
 			if (!read)
 				continue;
-			if ((err = honk_plan_build(&plan, &r.cat, ds, from, latest)) == 0)
+			if ((err = honk_plan_build(&plan, &r.cat, &r.ix, ds, from, latest)) == 0)
 				err = propose(&r, &plan);
 			honk_plan_release(&plan);
 		}
@@ -374,6 +383,7 @@ int honk_detect_run(struct honk_repo *repo, const struct honk_detect_opts *o,
 		err = record_state(&r);
 	*wrote = r.wrote;
 cleanup:
+	honk_readers_release(&r.ix);
 	honk_diags_release(&d);
 	honk_catalog_release(&r.cat);
 	honk_snapshot_free(r.snap);

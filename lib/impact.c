@@ -44,6 +44,67 @@ int honk_change_hits(const struct honk_change *c, const char *field)
 	       c->kind == HONK_FIELD_RENAMED;
 }
 
+int honk_readers_build(struct honk_readers *ix, const struct honk_catalog *cat)
+{
+	size_t n = cat->ndatasets, i, j, total = 0;
+	size_t *fill = NULL;
+
+	ix->first = calloc(n + 1, sizeof(*ix->first));
+	fill = calloc(n + 1, sizeof(*fill));
+	if (!ix->first || !fill)
+		goto oom;
+	for (i = 0; i < cat->nconsumers; i++) {
+		const struct honk_consumer *co = &cat->consumers[i];
+
+		for (j = 0; j < co->nreads; j++) {
+			const struct honk_dataset *ds =
+				honk_catalog_dataset(cat, co->reads[j].dataset);
+
+			if (ds)
+				fill[ds - cat->datasets]++;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		ix->first[i + 1] = ix->first[i] + fill[i];
+		total += fill[i];
+		fill[i] = ix->first[i];
+	}
+	ix->v = malloc((total ? total : 1) * sizeof(*ix->v));
+	if (!ix->v)
+		goto oom;
+	for (i = 0; i < cat->nconsumers; i++) {
+		const struct honk_consumer *co = &cat->consumers[i];
+
+		for (j = 0; j < co->nreads; j++) {
+			const struct honk_dataset *ds =
+				honk_catalog_dataset(cat, co->reads[j].dataset);
+			struct honk_reader *rd;
+
+			if (!ds)
+				continue;
+			rd = &ix->v[fill[ds - cat->datasets]++];
+			rd->consumer = (uint32_t)i;
+			rd->read = (uint32_t)j;
+		}
+	}
+	free(fill);
+	return 0;
+oom:
+	free(fill);
+	honk_readers_release(ix);
+	return honk_error_set(HONK_ERROR, "out of memory");
+}
+
+void honk_readers_release(struct honk_readers *ix)
+{
+	if (!ix)
+		return;
+	free(ix->first);
+	free(ix->v);
+	ix->first = NULL;
+	ix->v = NULL;
+}
+
 static struct honk_impacted *add(struct honk_impact *im)
 {
 	struct honk_impacted *e;
@@ -113,11 +174,13 @@ static int cmp_direct(const void *pa, const void *pb)
 }
 
 int honk_impact_compute(struct honk_impact *im, const struct honk_catalog *cat,
+			const struct honk_readers *ix,
 			const struct honk_dataset *ds, int64_t from, int64_t to,
 			unsigned max_depth)
 {
 	const struct honk_version *vt = honk_dataset_version(ds, to);
-	size_t i, j, k, level_start, level_end;
+	struct honk_readers own = { NULL, NULL };
+	size_t d = (size_t)(ds - cat->datasets), k, q, level_start, level_end;
 	unsigned char *seen = NULL; /* per consumer: already listed */
 	unsigned depth;
 	int err = 0;
@@ -125,36 +188,38 @@ int honk_impact_compute(struct honk_impact *im, const struct honk_catalog *cat,
 	if (!vt)
 		return honk_error_set(HONK_ENOTFOUND, "%s has no version %lld",
 				      ds->id, (long long)to);
+	if (!ix) {
+		if ((err = honk_readers_build(&own, cat)) < 0)
+			return err;
+		ix = &own;
+	}
 	seen = calloc(cat->nconsumers + 1, 1);
-	if (!seen)
-		return honk_error_set(HONK_ERROR, "out of memory");
-	for (i = 0; i < cat->nconsumers; i++) {
-		const struct honk_consumer *co = &cat->consumers[i];
+	if (!seen) {
+		err = honk_error_set(HONK_ERROR, "out of memory");
+		goto cleanup;
+	}
+	for (k = ix->first[d]; k < ix->first[d + 1]; k++) {
+		const struct honk_consumer *co = &cat->consumers[ix->v[k].consumer];
+		const struct honk_read *r = &co->reads[ix->v[k].read];
+		const struct honk_version *vf;
+		struct honk_impacted *e;
 
-		for (j = 0; j < co->nreads; j++) {
-			const struct honk_read *r = &co->reads[j];
-			const struct honk_version *vf;
-			struct honk_impacted *e;
-
-			if (strcmp(r->dataset, ds->id) != 0)
-				continue;
-			if (from >= 0 ? r->version != from : r->version >= to)
-				continue;
-			vf = honk_dataset_version(ds, r->version);
-			if (!vf || seen[i])
-				continue;
-			seen[i] = 1;
-			if (!(e = add(im))) {
-				err = HONK_ERROR;
-				goto cleanup;
-			}
-			e->consumer = co;
-			e->dataset = ds->id;
-			e->from = r->version;
-			e->depth = 1;
-			if ((err = classify(im, e, r, vf, vt)) < 0)
-				goto cleanup;
+		if (from >= 0 ? r->version != from : r->version >= to)
+			continue;
+		vf = honk_dataset_version(ds, r->version);
+		if (!vf || seen[ix->v[k].consumer])
+			continue;
+		seen[ix->v[k].consumer] = 1;
+		if (!(e = add(im))) {
+			err = HONK_ERROR;
+			goto cleanup;
 		}
+		e->consumer = co;
+		e->dataset = ds->id;
+		e->from = r->version;
+		e->depth = 1;
+		if ((err = classify(im, e, r, vf, vt)) < 0)
+			goto cleanup;
 	}
 	if (im->n > 1)
 		qsort(im->v, im->n, sizeof(*im->v), cmp_direct);
@@ -167,27 +232,31 @@ int honk_impact_compute(struct honk_impact *im, const struct honk_catalog *cat,
 
 		for (k = level_start; k < level_end; k++) {
 			const struct honk_consumer *p = im->v[k].consumer;
-			size_t q;
 
 			for (q = 0; q < p->nproduces; q++) {
-				for (i = 0; i < cat->nconsumers; i++) {
-					const struct honk_consumer *co = &cat->consumers[i];
+				const struct honk_dataset *pd =
+					honk_catalog_dataset(cat, p->produces[q]);
+				size_t pi, x;
+
+				if (!pd)
+					continue;
+				pi = (size_t)(pd - cat->datasets);
+				for (x = ix->first[pi]; x < ix->first[pi + 1]; x++) {
+					uint32_t ci = ix->v[x].consumer;
+					const struct honk_consumer *co = &cat->consumers[ci];
 					struct honk_impacted *e;
 
-					for (j = 0; j < co->nreads; j++)
-						if (!strcmp(co->reads[j].dataset, p->produces[q]))
-							break;
-					if (j == co->nreads || seen[i])
+					if (seen[ci])
 						continue;
-					seen[i] = 1;
+					seen[ci] = 1;
 					if (!(e = add(im))) {
 						err = HONK_ERROR;
 						goto cleanup;
 					}
 					e->consumer = co;
 					e->impact = HONK_IMPACT_TRANSITIVE;
-					e->dataset = co->reads[j].dataset;
-					e->from = co->reads[j].version;
+					e->dataset = pd->id;
+					e->from = co->reads[ix->v[x].read].version;
 					e->via = p->produces[q];
 					e->depth = depth;
 				}
@@ -200,6 +269,7 @@ int honk_impact_compute(struct honk_impact *im, const struct honk_catalog *cat,
 	}
 cleanup:
 	free(seen);
+	honk_readers_release(&own);
 	return err;
 }
 

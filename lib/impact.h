@@ -41,12 +41,30 @@ struct honk_impact {
 #define HONK_IMPACT_INIT { HONK_ARENA_INIT, NULL, 0, 0 }
 
 /*
+ * Who reads each dataset: an index built once per catalog so impact is
+ * proportional to the consumers of a dataset, not to the catalog.
+ */
+struct honk_reader {
+	uint32_t consumer; /* index into cat->consumers */
+	uint32_t read;     /* index into that consumer's reads */
+};
+
+struct honk_readers {
+	size_t *first; /* per dataset index: readers first[i] .. first[i+1] */
+	struct honk_reader *v;
+};
+
+int honk_readers_build(struct honk_readers *ix, const struct honk_catalog *cat);
+void honk_readers_release(struct honk_readers *ix);
+
+/*
  * Consumers of ds that read version `from` (or any version older than
  * `to` when from < 0), classified against version `to`, then transitive
  * consumers through `produces` up to max_depth (0 = no limit). Direct
  * consumers first by name, then transitive ones by depth and name.
  */
 int honk_impact_compute(struct honk_impact *out, const struct honk_catalog *cat,
+			const struct honk_readers *ix,
 			const struct honk_dataset *ds, int64_t from, int64_t to,
 			unsigned max_depth);
 void honk_impact_release(struct honk_impact *im);

@@ -57,6 +57,7 @@ static int rollout_order(const void *pa, const void *pb)
 }
 
 int honk_plan_build(struct honk_plan *plan, const struct honk_catalog *cat,
+		    const struct honk_readers *ix,
 		    const struct honk_dataset *ds, int64_t from, int64_t to)
 {
 	const struct honk_version *vf = honk_dataset_version(ds, from);
@@ -83,7 +84,7 @@ int honk_plan_build(struct honk_plan *plan, const struct honk_catalog *cat,
 				     vf->location, vt->location)) < 0)
 		return err;
 	plan->breaking = honk_diff_breaking(&plan->diff, plan->policy);
-	if ((err = honk_impact_compute(&plan->impact, cat, ds, from, to, 0)) < 0)
+	if ((err = honk_impact_compute(&plan->impact, cat, ix, ds, from, to, 0)) < 0)
 		return err;
 	plan->consumers = honk_arena_alloc(&plan->arena,
 					   (plan->impact.n + 1) * sizeof(*plan->consumers));

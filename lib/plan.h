@@ -38,11 +38,13 @@ struct honk_plan {
 };
 
 /*
- * Build the plan moving ds's consumers of version `from` to `to`: the diff,
+ * Build the plan moving ds's consumers of version `from` to `to` (ix: the
+ * catalog's reader index, or NULL to build one): the diff,
  * the impact, and waves from honk.yaml's rollout settings (pinned wave,
  * then criticality, low first, then name; cumulative wave sizes).
  */
 int honk_plan_build(struct honk_plan *plan, const struct honk_catalog *cat,
+		    const struct honk_readers *ix,
 		    const struct honk_dataset *ds, int64_t from, int64_t to);
 void honk_plan_release(struct honk_plan *plan);
 

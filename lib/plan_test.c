@@ -73,7 +73,7 @@ static void plan_yaml_is_deterministic(void **state)
 	for (i = 0; i < 6; i++)
 		f[i].len = strlen(f[i].data);
 	assert_int_equal(honk_catalog_parse_files(&cat, f, 6, &d), 0);
-	assert_int_equal(honk_plan_build(&plan, &cat, honk_catalog_dataset(&cat, "plays.p"), 3, 4), 0);
+	assert_int_equal(honk_plan_build(&plan, &cat, NULL, honk_catalog_dataset(&cat, "plays.p"), 3, 4), 0);
 	assert_int_equal(honk_plan_write(&one, &plan), 0);
 	assert_int_equal(honk_plan_write(&two, &plan), 0);
 	assert_string_equal(one.buf, two.buf);
@@ -95,7 +95,7 @@ static void plan_yaml_is_deterministic(void **state)
 			    "excluded: []\n"
 			    "rollout: {}\n");
 	honk_plan_release(&plan);
-	assert_int_equal(honk_plan_build(&plan, &cat, honk_catalog_dataset(&cat, "plays.p"), 3, 9),
+	assert_int_equal(honk_plan_build(&plan, &cat, NULL, honk_catalog_dataset(&cat, "plays.p"), 3, 9),
 			 HONK_ENOTFOUND);
 	honk_plan_release(&plan);
 	honk_buf_release(&one);
