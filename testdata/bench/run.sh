@@ -31,6 +31,7 @@ consumers=${BENCH_CONSUMERS:-50000}
 seed=${BENCH_SEED:-1}
 rounds=${BENCH_ROUNDS:-5}
 status=${BENCH_STATUS:-./honk-status}
+detect=${BENCH_DETECT:-./honk-detect}
 time_bin=${BENCH_TIME:-/usr/bin/time}
 CC=${CC:-cc}
 
@@ -56,6 +57,11 @@ case "$status" in
 *) status=./$status ;;
 esac
 test -x "$status" || die "$status not found (build it first: make)"
+case "$detect" in
+*/*) ;;
+*) detect=./$detect ;;
+esac
+test -x "$detect" || die "$detect not found (build it first: make)"
 
 mkdir -p "$out" || exit 1
 
@@ -148,11 +154,19 @@ floor() {
 	run floor git -C "$repo" cat-file --batch
 }
 
+# The detection run's whole computation (read, validate, diff, impact and
+# plan every migration) without its writes.
+detect() {
+	stdin=/dev/null
+	run detect "$detect" -C "$repo" --dry-run -q
+}
+
 echo "bench: warming up"
-rm -f "$out/lint.times" "$out/floor.times"
+rm -f "$out/lint.times" "$out/floor.times" "$out/detect.times"
 lint
 floor
-rm -f "$out/lint.times" "$out/floor.times"
+detect
+rm -f "$out/lint.times" "$out/floor.times" "$out/detect.times"
 
 i=1
 while test "$i" -le "$rounds"
@@ -160,6 +174,7 @@ do
 	echo "bench: round $i of $rounds"
 	lint
 	floor
+	detect
 	i=$((i + 1))
 done
 
@@ -176,13 +191,15 @@ stats() {
 
 lint_stats=$(stats "$out/lint.times")
 floor_stats=$(stats "$out/floor.times")
+detect_stats=$(stats "$out/detect.times")
 
 echo
 printf 'catalog: %s datasets, %s consumers, %s files, %s bytes (pack %s KiB)\n' \
 	"$datasets" "$consumers" "$files" "$bytes" "$packkb"
 printf '\n%-24s %9s %9s %9s %13s\n' command 'median s' 'min s' 'max s' \
 	'peak RSS MiB'
-for row in "honk-status lint:$lint_stats" "git cat-file --batch:$floor_stats"
+for row in "honk-status lint:$lint_stats" "honk-detect --dry-run:$detect_stats" \
+	"git cat-file --batch:$floor_stats"
 do
 	echo "${row#*:}" | awk -v name="${row%%:*}" -v rss="$have_rss" '{
 		mem = rss ? sprintf("%.1f", $4 / 1024) : "n/a"
@@ -193,5 +210,8 @@ echo
 echo "$lint_stats $floor_stats" | awk '{
 	if ($5 > 0) printf "bench: lint/cat-file ratio %.2f (target <= 3)\n", $1 / $5
 	else printf "bench: lint/cat-file ratio n/a, the floor took no measurable time (target <= 3)\n"
+}'
+echo "$detect_stats $floor_stats" | awk '{
+	if ($5 > 0) printf "bench: detect --dry-run/cat-file ratio %.2f (target <= 3)\n", $1 / $5
 }'
 exit 0
