@@ -77,7 +77,7 @@ if command -v bash >/dev/null 2>&1; then
 		echo "${COMPREPLY[*]}"
 		EOF
 		bash complete.bash "$comp/honk.bash" >out &&
-		printf "%s\n" "lint datasets consumers" "--index" "diff impact check" \
+		printf "%s\n" "lint datasets consumers" "--index" "diff impact check scan" \
 			"forward full forward_transitive full_transitive" >expect &&
 		test_cmp expect out
 	'

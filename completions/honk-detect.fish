@@ -1,11 +1,12 @@
 # fish completion for honk-detect
 
-set -l commands diff impact check
+set -l commands diff impact check scan
 
 complete -c honk-detect -f
 complete -c honk-detect -n "not __fish_seen_subcommand_from $commands" -a diff -d 'Classify the changes between two schemas or two dataset versions'
 complete -c honk-detect -n "not __fish_seen_subcommand_from $commands" -a impact -d 'The consumers a move to the latest version affects'
 complete -c honk-detect -n "not __fish_seen_subcommand_from $commands" -a check -d 'The gate for hooks and CI'
+complete -c honk-detect -n "not __fish_seen_subcommand_from $commands" -a scan -d 'Where consumer code names datasets'
 
 complete -c honk-detect -s C -r -a '(__fish_complete_directories)' -d 'Run as if started in DIR'
 complete -c honk-detect -l rev -r -a '(git for-each-ref --format="%(refname:short)" 2>/dev/null) HEAD' -d 'Read the catalog at REV'
@@ -25,3 +26,6 @@ complete -c honk-detect -n '__fish_seen_subcommand_from check' -l index -d 'The 
 complete -c honk-detect -n '__fish_seen_subcommand_from check' -l pre-receive -d 'Read pre-receive lines on stdin'
 complete -c honk-detect -n "not __fish_seen_subcommand_from $commands" -l dry-run -d 'Say what the run would propose; write nothing'
 complete -c honk-detect -n "not __fish_seen_subcommand_from $commands" -l dataset -x -d 'Only this dataset (repeatable)'
+complete -c honk-detect -n '__fish_seen_subcommand_from scan' -l pattern -x -d 'Also report this PCRE2 pattern'
+complete -c honk-detect -n '__fish_seen_subcommand_from scan' -l print-names -d 'Print the names looked for'
+complete -c honk-detect -n '__fish_seen_subcommand_from scan' -a '(__fish_complete_directories)'

@@ -71,7 +71,7 @@ _honk_detect()
 		cword=$COMP_CWORD
 	}
 
-	local commands="diff impact check"
+	local commands="diff impact check scan"
 	local common="-C --rev --remote --no-remote --json -q --quiet -v --verbose --color= -h --help --version"
 	local run="--dry-run --dataset"
 
@@ -96,7 +96,7 @@ _honk_detect()
 		COMPREPLY=($(compgen -W "text json" -- "$cur"))
 		return
 		;;
-	--depth)
+	--depth | --pattern)
 		return
 		;;
 	--dataset)
@@ -114,7 +114,7 @@ _honk_detect()
 	local i command=
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
-		-C | --rev | --remote | --policy | --format | --depth | --dataset) ((i++)) ;;
+		-C | --rev | --remote | --policy | --format | --depth | --dataset | --pattern) ((i++)) ;;
 		-*) ;;
 		*)
 			command=${words[i]}
@@ -141,6 +141,13 @@ _honk_detect()
 		;;
 	impact) COMPREPLY=($(compgen -W "--depth $common" -- "$cur")) ;;
 	check) COMPREPLY=($(compgen -W "--index --pre-receive $common" -- "$cur")) ;;
+	scan)
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "--pattern --print-names $common" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -d -- "$cur"))
+		fi
+		;;
 	esac
 } &&
 	complete -F _honk_detect honk-detect
