@@ -133,7 +133,7 @@ demo: $(PROGRAMS)
 	@sh testdata/demo/run.sh
 
 bench: $(PROGRAMS)
-	@sh testdata/bench/run.sh
+	@sh testdata/bench/run.sh && sh testdata/bench/scan.sh
 
 man: $(MAN_PAGES)
 

@@ -1,11 +1,9 @@
 /*
  * honk-detect: schema diffs, consumer impact and the hook gate.
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "buf.h"
@@ -730,339 +728,65 @@ static int cmd_check(struct ctx *c)
 
 /* ---- scan ---- */
 
-/* One literal to look for and what it stands for. */
-struct needle {
-	const char *text;
-	const char *dataset;
-	int64_t version; /* -1: the dataset id itself */
-};
-
-struct scanner {
+struct scan_out {
 	struct honk_cli *cli;
-	const struct honk_catalog *cat;
-	struct needle *needles;
-	size_t nneedles;
-	struct honk_matcher *m;
-	struct honk_regex *re;
 	struct honk_buf out;
 	struct honk_json j;
-	const char *source;  /* "royalty-reports" or a directory */
-	const char *path;    /* the file being scanned */
-	const char *data;
-	size_t len;
-	size_t line;         /* of the last hit, for counting forward */
-	size_t line_at;
-	size_t hits, files;
-	/* per file: dataset hits already reported on a line */
-	const char *last_ds;
-	size_t last_line;
-	int64_t last_version;
-	int err;
+	size_t hits;
 };
 
-static size_t line_of(struct scanner *s, size_t off)
+static int print_hit(const struct honk_hit *h, void *payload)
 {
-	const char *p = s->data + s->line_at, *end = s->data + off;
+	struct scan_out *so = payload;
 
-	for (; p < end; p++)
-		if (*p == '\n')
-			s->line++;
-	s->line_at = off;
-	return s->line;
-}
-
-static void report_hit(struct scanner *s, size_t line, const char *what,
-		       const char *dataset, int64_t version, const char *text)
-{
-	s->hits++;
-	if (s->cli->json) {
-		honk_json_obj_begin(&s->j);
-		honk_json_kv_str(&s->j, "source", s->source);
-		honk_json_kv_str(&s->j, "path", s->path);
-		honk_json_kv_int(&s->j, "line", (int64_t)line);
-		honk_json_kv_str(&s->j, "kind", what);
-		honk_json_kv_str(&s->j, "dataset", dataset);
-		if (version >= 0)
-			honk_json_kv_int(&s->j, "version", version);
-		honk_json_kv_str(&s->j, "match", text);
-		honk_json_obj_end(&s->j);
-	} else if (!*dataset) {
-		honk_buf_addf(&s->out, "%s:%s:%zu: %s (%s)\n", s->source, s->path,
-			      line, what, text);
-	} else if (version >= 0) {
-		honk_buf_addf(&s->out, "%s:%s:%zu: %s v%lld (%s)\n", s->source,
-			      s->path, line, dataset, (long long)version, text);
+	so->hits++;
+	if (so->cli->json) {
+		honk_json_obj_begin(&so->j);
+		honk_json_kv_str(&so->j, "source", h->source);
+		honk_json_kv_str(&so->j, "path", h->path);
+		honk_json_kv_int(&so->j, "line", (int64_t)h->line);
+		honk_json_kv_str(&so->j, "kind", h->kind);
+		honk_json_kv_str(&so->j, "dataset", h->dataset);
+		if (h->version >= 0)
+			honk_json_kv_int(&so->j, "version", h->version);
+		honk_json_kv_str(&so->j, "match", h->text);
+		honk_json_obj_end(&so->j);
+	} else if (!*h->dataset) {
+		honk_buf_addf(&so->out, "%s:%s:%zu: %s (%s)\n", h->source, h->path,
+			      h->line, h->kind, h->text);
+	} else if (h->version >= 0) {
+		honk_buf_addf(&so->out, "%s:%s:%zu: %s v%lld (%s)\n", h->source,
+			      h->path, h->line, h->dataset, (long long)h->version,
+			      h->text);
 	} else {
-		honk_buf_addf(&s->out, "%s:%s:%zu: %s (%s)\n", s->source, s->path,
-			      line, dataset, text);
-	}
-}
-
-static int on_literal(size_t lit, size_t start, size_t end, void *payload)
-{
-	struct scanner *s = payload;
-	const struct needle *n = &s->needles[lit];
-	size_t line = line_of(s, start);
-
-	(void)end;
-	/* "bq://a.t_v3" also contains "a.t_v3": one report per line */
-	if (s->last_ds == n->dataset && s->last_line == line &&
-	    s->last_version == n->version)
-		return 0;
-	s->last_ds = n->dataset;
-	s->last_line = line;
-	s->last_version = n->version;
-	report_hit(s, line, n->version >= 0 ? "location" : "dataset", n->dataset,
-		   n->version, n->text);
-	return 0;
-}
-
-static int on_pattern(size_t lit, size_t start, size_t end, void *payload)
-{
-	struct scanner *s = payload;
-	struct honk_buf text = HONK_BUF_INIT;
-	size_t n = end - start > 80 ? 80 : end - start;
-
-	(void)lit;
-	honk_buf_add(&text, s->data + start, n);
-	report_hit(s, line_of(s, start), "pattern", "", -1, text.buf);
-	honk_buf_release(&text);
-	return 0;
-}
-
-static int scan_bytes(struct scanner *s, const char *path, const char *data,
-		      size_t len)
-{
-	int err;
-
-	if (honk_is_binary(data, len))
-		return 0;
-	s->files++;
-	s->path = path;
-	s->data = data;
-	s->len = len;
-	s->line = 1;
-	s->line_at = 0;
-	s->last_ds = NULL;
-	if ((err = honk_matcher_scan(s->m, data, len, on_literal, s)) != 0)
-		return err;
-	if (s->re) {
-		s->line = 1;
-		s->line_at = 0;
-		if ((err = honk_regex_scan(s->re, data, len, on_pattern, s)) < 0) {
-			char why[512];
-
-			snprintf(why, sizeof(why), "%s", honk_error_last());
-			return honk_error_set(err, "%s/%s: %s", s->source, path, why);
-		}
+		honk_buf_addf(&so->out, "%s:%s:%zu: %s (%s)\n", h->source, h->path,
+			      h->line, h->dataset, h->text);
 	}
 	return 0;
 }
 
-struct tree_scan {
-	struct scanner *s;
-	struct honk_repo *repo;
-	const struct honk_consumer *co;
-	struct honk_buf blob;
-};
-
-static int in_paths(const struct honk_consumer *co, const char *path)
+static void print_skipped(const char *consumer, const char *why, void *payload)
 {
-	size_t i;
+	struct scan_out *so = payload;
 
-	if (!co || !co->npaths)
-		return 1;
-	for (i = 0; i < co->npaths; i++)
-		if (honk_glob_match(co->paths[i], path))
-			return 1;
-	return 0;
-}
-
-static int scan_tree_file(const char *path, const git_oid *blob,
-			  unsigned int mode, void *payload)
-{
-	struct tree_scan *t = payload;
-	int err;
-
-	/* symlinks are never followed, submodules never entered */
-	if (mode != GIT_FILEMODE_BLOB && mode != GIT_FILEMODE_BLOB_EXECUTABLE)
-		return 0;
-	if (!in_paths(t->co, path))
-		return 0;
-	honk_buf_reset(&t->blob);
-	err = honk_repo_read_blob(&t->blob, t->repo, blob);
-	if (err == HONK_ELIMIT)
-		return 0; /* larger than the cap: not code anyone greps */
-	if (err < 0)
-		return err;
-	return scan_bytes(t->s, path, t->blob.buf, t->blob.len);
-}
-
-/* Scan the consumer's repository at its branch, from Git objects. */
-static int scan_consumer(struct scanner *s, struct honk_repo *catalog,
-			 const struct honk_consumer *co)
-{
-	struct honk_buf path = HONK_BUF_INIT, rev = HONK_BUF_INIT;
-	struct honk_source src = HONK_SOURCE_INIT;
-	struct honk_snapshot *snap = NULL;
-	struct tree_scan t;
-	git_repository *g = NULL;
-	struct honk_repo r;
-	const char *base;
-	int err;
-
-	if (strstr(co->repo, "://") || strchr(co->repo, '@')) {
-		fprintf(stderr, "%s: %s: %s is not a local path; not scanned\n",
-			s->cli->prog, co->name, co->repo);
-		return 0;
-	}
-	base = git_repository_workdir(catalog->git);
-	if (!base)
-		base = git_repository_path(catalog->git);
-	if (co->repo[0] == '/')
-		honk_buf_addstr(&path, co->repo);
-	else
-		honk_buf_addf(&path, "%s%s%s", base,
-			      base[strlen(base) - 1] == '/' ? "" : "/", co->repo);
-	if (git_repository_open_ext(&g, path.buf, GIT_REPOSITORY_OPEN_NO_SEARCH, NULL) < 0) {
-		fprintf(stderr, "%s: %s: cannot open %s; not scanned\n", s->cli->prog,
-			co->name, co->repo);
-		honk_buf_release(&path);
-		return 0;
-	}
-	r.git = g;
-	honk_buf_addf(&rev, "refs/heads/%s", co->branch ? co->branch : "main");
-	src.rev = co->branch ? rev.buf : NULL;
-	if ((err = honk_snapshot_open(&snap, &r, &src)) < 0) {
-		fprintf(stderr, "%s: %s: %s; not scanned\n", s->cli->prog, co->name,
-			honk_error_last());
-		err = 0;
-		goto cleanup;
-	}
-	memset(&t, 0, sizeof(t));
-	t.s = s;
-	t.repo = &r;
-	t.co = co;
-	s->source = co->name;
-	err = honk_snapshot_foreach(snap, "", scan_tree_file, &t);
-	honk_buf_release(&t.blob);
-cleanup:
-	honk_snapshot_free(snap);
-	git_repository_free(g);
-	honk_buf_release(&path);
-	honk_buf_release(&rev);
-	return err;
-}
-
-/* Scan a directory of the file system (the paths given), skipping .git. */
-static int scan_dir(struct scanner *s, struct honk_buf *dir, size_t rel)
-{
-	struct honk_buf file = HONK_BUF_INIT;
-	DIR *d = opendir(dir->buf);
-	struct dirent *e;
-	size_t base = dir->len;
-	int err = 0;
-
-	if (!d)
-		return honk_error_errno(HONK_ERROR, "cannot read '%s'", dir->buf);
-	honk_buf_init(&file, 64u << 20);
-	while (!err && (e = readdir(d))) {
-		struct stat st;
-
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
-		    !strcmp(e->d_name, ".git"))
-			continue;
-		honk_buf_setlen(dir, base);
-		honk_buf_addf(dir, "/%s", e->d_name);
-		if (lstat(dir->buf, &st) < 0)
-			continue;
-		if (S_ISDIR(st.st_mode)) {
-			err = scan_dir(s, dir, rel);
-		} else if (S_ISREG(st.st_mode)) {
-			honk_buf_reset(&file);
-			if (honk_buf_read_file(&file, dir->buf) == 0)
-				err = scan_bytes(s, dir->buf + rel, file.buf, file.len);
-		}
-	}
-	closedir(d);
-	honk_buf_setlen(dir, base);
-	honk_buf_release(&file);
-	return err;
-}
-
-/* Is dir (a checkout or a bare repository) a consumer's repo? */
-static int is_consumer_repo(struct honk_repo *catalog,
-			    const struct honk_catalog *cat, const char *dir)
-{
-	const char *base = git_repository_workdir(catalog->git);
-	char *want = realpath(dir, NULL);
-	size_t i;
-	int found = 0;
-
-	if (!base)
-		base = git_repository_path(catalog->git);
-	for (i = 0; want && i < cat->nconsumers && !found; i++) {
-		const char *repo = cat->consumers[i].repo;
-		struct honk_buf p = HONK_BUF_INIT;
-		char *have;
-
-		if (!repo)
-			continue;
-		if (repo[0] == '/')
-			honk_buf_addstr(&p, repo);
-		else
-			honk_buf_addf(&p, "%s/%s", base, repo);
-		have = realpath(p.buf, NULL);
-		if (have) {
-			size_t n = strlen(have);
-
-			/* the repo itself, or a checkout whose .git it is */
-			found = !strcmp(have, want) ||
-				(n > 5 && !strcmp(have + n - 5, "/.git") &&
-				 !strncmp(have, want, n - 5) && !want[n - 5]);
-		}
-		free(have);
-		honk_buf_release(&p);
-	}
-	free(want);
-	return found;
-}
-
-static int add_needle(struct scanner *s, size_t *cap, const char *text,
-		      const char *dataset, int64_t version)
-{
-	if (!text || !*text)
-		return 0;
-	if (s->nneedles == *cap) {
-		size_t c = *cap ? *cap * 2 : 64;
-		struct needle *v = realloc(s->needles, c * sizeof(*v));
-
-		if (!v)
-			return honk_error_set(HONK_ERROR, "out of memory");
-		s->needles = v;
-		*cap = c;
-	}
-	s->needles[s->nneedles].text = text;
-	s->needles[s->nneedles].dataset = dataset;
-	s->needles[s->nneedles].version = version;
-	s->nneedles++;
-	return 0;
+	fprintf(stderr, "%s: %s: not scanned: %s\n", so->cli->prog, consumer, why);
 }
 
 static int cmd_scan(struct ctx *c)
 {
 	struct honk_cli *cli = c->cli;
 	struct honk_source src = HONK_SOURCE_INIT;
+	struct honk_scan_opts o = HONK_SCAN_OPTS_INIT;
 	struct honk_snapshot *snap = NULL;
 	struct honk_catalog cat = HONK_CATALOG_INIT;
 	struct honk_diags d = HONK_DIAGS_INIT;
-	struct scanner s;
-	const char **lits = NULL;
-	size_t cap = 0, i, k;
-	int err, code = 0;
+	struct honk_scanner *sc = NULL;
+	struct scan_out so;
+	const char *base;
+	int err, code = 0, i;
 
-	memset(&s, 0, sizeof(s));
-	s.cli = cli;
+	memset(&so, 0, sizeof(so));
+	so.cli = cli;
 	if ((code = open_repo(c)) != 0)
 		return code;
 	src.rev = cli->rev;
@@ -1074,86 +798,57 @@ static int cmd_scan(struct ctx *c)
 		code = honk_cli_fail(cli, err);
 		goto cleanup;
 	}
-	s.cat = &cat;
-	for (i = 0; i < cat.ndatasets && !err; i++) {
-		const struct honk_dataset *ds = &cat.datasets[i];
-
-		err = add_needle(&s, &cap, ds->id, ds->id, -1);
-		for (k = 0; k < ds->nversions && !err; k++) {
-			const char *loc = ds->versions[k].location;
-			const char *bare = loc ? strstr(loc, "://") : NULL;
-
-			err = add_needle(&s, &cap, loc, ds->id, ds->versions[k].version);
-			if (!err && bare && bare[3])
-				err = add_needle(&s, &cap, bare + 3, ds->id,
-						 ds->versions[k].version);
-		}
-	}
-	lits = calloc(s.nneedles + 1, sizeof(*lits));
-	if (err < 0 || !lits) {
-		code = honk_cli_fail(cli, err < 0 ? err : HONK_ERROR);
-		goto cleanup;
-	}
-	for (i = 0; i < s.nneedles; i++)
-		lits[i] = s.needles[i].text;
-	if (opts[OPT_PRINT_NAMES].value) {
-		for (i = 0; i < s.nneedles; i++)
-			printf("%s\n", lits[i]);
-		goto cleanup;
-	}
-	if ((err = honk_matcher_new(&s.m, lits, s.nneedles)) < 0 ||
-	    (opts[OPT_PATTERN].value &&
-	     (err = honk_regex_new(&s.re, opts[OPT_PATTERN].value)) < 0)) {
+	o.pattern = opts[OPT_PATTERN].value;
+	if ((err = honk_scanner_new(&sc, &cat, &o)) < 0) {
 		code = honk_cli_fail(cli, err);
 		goto cleanup;
 	}
-	if (cli->json) {
-		honk_json_init(&s.j, &s.out);
-		honk_json_obj_begin(&s.j);
-		honk_json_key(&s.j, "hits");
-		honk_json_arr_begin(&s.j);
-	}
-	if (cli->nargs > 1) {
-		for (i = 1; i < (size_t)cli->nargs && !err; i++) {
-			struct honk_buf dir = HONK_BUF_INIT;
-			size_t before = s.hits;
+	if (opts[OPT_PRINT_NAMES].value) {
+		const char *const *names;
+		size_t n = honk_scanner_names(sc, &names), k;
 
-			honk_buf_addstr(&dir, cli->args[i]);
-			while (dir.len > 1 && dir.buf[dir.len - 1] == '/')
-				honk_buf_setlen(&dir, dir.len - 1);
-			s.source = cli->args[i];
-			err = scan_dir(&s, &dir, dir.len + 1);
-			honk_buf_release(&dir);
-			if (!err && s.hits > before && !cli->quiet &&
-			    !is_consumer_repo(c->repo, &cat, cli->args[i]))
+		for (k = 0; k < n; k++)
+			honk_buf_addf(&so.out, "%s\n", names[k]);
+		code = write_buf(cli, &so.out);
+		goto cleanup;
+	}
+	if (cli->json) {
+		honk_json_init(&so.j, &so.out);
+		honk_json_obj_begin(&so.j);
+		honk_json_key(&so.j, "hits");
+		honk_json_arr_begin(&so.j);
+	}
+	base = git_repository_workdir(c->repo->git);
+	if (!base)
+		base = git_repository_path(c->repo->git);
+	if (cli->nargs > 1) {
+		for (i = 1; i < cli->nargs && !err; i++) {
+			size_t n = 0;
+
+			err = honk_scan_dir(sc, cli->args[i], print_hit, &so, &n);
+			if (!err && n && !cli->quiet &&
+			    !honk_scan_is_consumer_repo(sc, base, cli->args[i]))
 				fprintf(stderr, "%s: %s references datasets but is not the repo of any consumer in the catalog\n",
 					cli->prog, cli->args[i]);
 		}
 	} else {
-		for (i = 0; i < cat.nconsumers && !err; i++)
-			if (cat.consumers[i].repo)
-				err = scan_consumer(&s, c->repo, &cat.consumers[i]);
+		err = honk_scan_consumers(sc, base, print_hit, &so, print_skipped);
 	}
 	if (err < 0) {
 		code = honk_cli_fail(cli, err);
 		goto cleanup;
 	}
 	if (cli->json) {
-		honk_json_arr_end(&s.j);
-		honk_json_kv_int(&s.j, "files", (int64_t)s.files);
-		honk_json_obj_end(&s.j);
-		honk_buf_addch(&s.out, '\n');
+		honk_json_arr_end(&so.j);
+		honk_json_obj_end(&so.j);
+		honk_buf_addch(&so.out, '\n');
 	}
-	code = write_buf(cli, &s.out);
+	code = write_buf(cli, &so.out);
 	if (!code && cli->verbose)
-		fprintf(stderr, "%s: %zu files, %zu references\n", cli->prog,
-			s.files, s.hits);
+		fprintf(stderr, "%s: %zu references\n", cli->prog, so.hits);
 cleanup:
-	honk_buf_release(&s.out);
-	honk_matcher_free(s.m);
-	honk_regex_free(s.re);
-	free(s.needles);
-	free(lits);
+	honk_buf_release(&so.out);
+	honk_scanner_free(sc);
 	honk_catalog_release(&cat);
 	honk_snapshot_free(snap);
 	honk_diags_release(&d);

@@ -55,4 +55,58 @@ int honk_is_binary(const char *data, size_t len);
  */
 int honk_glob_match(const char *glob, const char *path);
 
+/*
+ * The scan of code for dataset references (honk-detect scan). The names
+ * looked for are every dataset id and every version's location, with and
+ * without its "scheme://".
+ */
+struct honk_hit {
+	const char *source;  /* the consumer, or the directory given */
+	const char *path;    /* inside it */
+	size_t line;
+	const char *kind;    /* "dataset", "location" or "pattern" */
+	const char *dataset; /* "" for a pattern */
+	int64_t version;     /* -1 when not a location */
+	const char *text;    /* what matched */
+};
+
+/* Called for every hit, in file order; non-zero stops the scan. */
+typedef int (*honk_hit_cb)(const struct honk_hit *hit, void *payload);
+
+struct honk_scan_opts {
+	const char *pattern; /* an extra PCRE2 pattern, or NULL */
+	unsigned threads;    /* 0: one per processor */
+};
+
+#define HONK_SCAN_OPTS_INIT { NULL, 0 }
+
+struct honk_scanner;
+
+int honk_scanner_new(struct honk_scanner **out, const struct honk_catalog *cat,
+		     const struct honk_scan_opts *o);
+void honk_scanner_free(struct honk_scanner *s);
+
+/* The names looked for, in a stable order. */
+size_t honk_scanner_names(const struct honk_scanner *s,
+			  const char *const **names);
+
+/*
+ * Each consumer's repository (repo, relative to base: the catalog's
+ * worktree or git dir) at its branch, from Git objects, within its paths;
+ * binaries, symlinks and submodules skipped. A repository that is a URL
+ * or cannot be opened is passed to skipped(consumer, why).
+ */
+int honk_scan_consumers(struct honk_scanner *s, const char *base,
+			honk_hit_cb cb, void *payload,
+			void (*skipped)(const char *consumer, const char *why,
+					void *payload));
+
+/* A directory on disk (".git" skipped, symlinks not followed). */
+int honk_scan_dir(struct honk_scanner *s, const char *dir, honk_hit_cb cb,
+		  void *payload, size_t *nhits);
+
+/* Is dir (a checkout or a bare repository) some consumer's repo? */
+int honk_scan_is_consumer_repo(const struct honk_scanner *s, const char *base,
+			       const char *dir);
+
 #endif
