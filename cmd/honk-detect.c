@@ -958,6 +958,7 @@ int main(int argc, char **argv)
 	struct honk_cli cli;
 	struct ctx c;
 	const char *names[8];
+	int k;
 	size_t i, o;
 	int err, code;
 
@@ -992,23 +993,10 @@ int main(int argc, char **argv)
 		return honk_cli_exit(&cli, code);
 	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(cli.args[0], commands[i].name))
-			break;
-	if (i == sizeof(commands) / sizeof(commands[0])) {
-		const char *s;
-
-		for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-			names[i] = commands[i].name;
-		names[i] = NULL;
-		s = honk_suggest(cli.args[0], names);
-		if (s)
-			honk_cli_error(&cli, "unknown command '%s', did you mean '%s'?",
-				       cli.args[0], s);
-		else
-			honk_cli_error(&cli, "unknown command '%s'", cli.args[0]);
-		fputs(usage, stderr);
+		names[i] = commands[i].name;
+	if ((k = honk_cli_command(&cli, names, i, usage)) < 0)
 		return honk_cli_exit(&cli, HONK_EXIT_USAGE);
-	}
+	i = (size_t)k;
 	for (o = 0; opts[o].name; o++) {
 		if (opts[o].value && !(commands[i].opt_mask & (1 << o))) {
 			honk_cli_error(&cli, "--%s does not apply to %s",

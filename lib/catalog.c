@@ -1049,42 +1049,32 @@ static int cmp_consumer(const void *a, const void *b)
 	return c ? c : strcmp(x->path, y->path);
 }
 
+static int key_dataset(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct honk_dataset *)elem)->id);
+}
+
+static int key_consumer(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct honk_consumer *)elem)->name);
+}
+
 const struct honk_dataset *honk_catalog_dataset(const struct honk_catalog *cat,
 						const char *id)
 {
-	size_t lo = 0, hi = cat->ndatasets;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(id, cat->datasets[mid].id);
-
-		if (!c)
-			return &cat->datasets[mid];
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
+	if (!cat->ndatasets)
+		return NULL;
+	return bsearch(id, cat->datasets, cat->ndatasets, sizeof(*cat->datasets),
+		       key_dataset);
 }
 
 const struct honk_consumer *
 honk_catalog_consumer(const struct honk_catalog *cat, const char *name)
 {
-	size_t lo = 0, hi = cat->nconsumers;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(name, cat->consumers[mid].name);
-
-		if (!c)
-			return &cat->consumers[mid];
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return NULL;
+	if (!cat->nconsumers)
+		return NULL;
+	return bsearch(name, cat->consumers, cat->nconsumers,
+		       sizeof(*cat->consumers), key_consumer);
 }
 
 const struct honk_version *honk_dataset_version(const struct honk_dataset *ds,

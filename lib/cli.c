@@ -218,6 +218,28 @@ int honk_cli_parse(struct honk_cli *cli, int argc, char **argv,
 	return 0;
 }
 
+int honk_cli_command(const struct honk_cli *cli, const char *const *names,
+		     size_t n, const char *usage)
+{
+	const char *list[32], *s;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(cli->args[0], names[i]))
+			return (int)i;
+	for (i = 0; i < n && i < 31; i++)
+		list[i] = names[i];
+	list[i] = NULL;
+	s = honk_suggest(cli->args[0], list);
+	if (s)
+		honk_cli_error(cli, "unknown command '%s', did you mean '%s'?",
+			       cli->args[0], s);
+	else
+		honk_cli_error(cli, "unknown command '%s'", cli->args[0]);
+	fputs(usage, stderr);
+	return -1;
+}
+
 int honk_cli_enter(struct honk_cli *cli)
 {
 	if (cli->dir && chdir(cli->dir) < 0)

@@ -47,6 +47,13 @@ struct honk_cli {
 int honk_cli_parse(struct honk_cli *cli, int argc, char **argv,
 		   struct honk_opt *opts);
 
+/*
+ * The index of cli->args[0] in names[0..n), or -1 after reporting it as
+ * an unknown command (with a suggestion) and printing usage on stderr.
+ */
+int honk_cli_command(const struct honk_cli *cli, const char *const *names,
+		     size_t n, const char *usage);
+
 /* Apply -C (chdir, as git does). */
 int honk_cli_enter(struct honk_cli *cli);
 
