@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "catalog.h"
+#include "check.h"
 #include "cli.h"
 #include "diag.h"
 #include "detect.h"
@@ -505,93 +506,6 @@ static int side_open(struct ctx *c, struct side *s, const struct honk_source *sr
 	return err;
 }
 
-static void summarize(struct honk_buf *b, const struct honk_diff *d,
-		      enum honk_policy policy, int only_breaking)
-{
-	size_t i, shown = 0;
-
-	for (i = 0; i < d->n && shown < 3; i++) {
-		const struct honk_change *ch = &d->v[i];
-
-		if (only_breaking && !honk_change_breaks(ch, policy))
-			continue;
-		honk_buf_addf(b, "%s%s %s", shown ? ", " : "",
-			      honk_change_names[ch->kind],
-			      *ch->path ? ch->path : "(location)");
-		if (ch->to)
-			honk_buf_addf(b, " -> %s", ch->to);
-		if (ch->symbol)
-			honk_buf_addf(b, " (%s)", ch->symbol);
-		shown++;
-	}
-	if (i < d->n)
-		honk_buf_addstr(b, ", ...");
-}
-
-/* Compare the catalog at `base` (may be unloaded) with `head`. */
-static int check_sides(struct side *base, struct side *head,
-		       struct honk_diags *findings)
-{
-	struct honk_buf msg = HONK_BUF_INIT;
-	size_t i, k;
-	int err = 0;
-
-	for (i = 0; i < head->cat.ndatasets; i++) {
-		const struct honk_dataset *ds = &head->cat.datasets[i];
-		const struct honk_dataset *old =
-			base->loaded ? honk_catalog_dataset(&base->cat, ds->id) : NULL;
-		enum honk_policy policy = honk_dataset_policy(&head->cat, ds);
-
-		for (k = 0; k < ds->nversions; k++) {
-			const struct honk_version *v = &ds->versions[k];
-			const struct honk_version *was =
-				old ? honk_dataset_version(old, v->version) : NULL;
-			struct honk_diff d = HONK_DIFF_INIT;
-			int64_t against = -1;
-			int r;
-
-			if (was) {
-				/* released: any change to its schema or location */
-				if (honk_diff_schemas(&d, &was->schema, &v->schema,
-						      was->location, v->location) < 0) {
-					err = HONK_ERROR;
-					break;
-				}
-				if (d.n) {
-					honk_buf_reset(&msg);
-					summarize(&msg, &d, policy, 0);
-					honk_diag_add(findings, ds->path, v->line, v->col,
-						      "version %lld of %s is released and was edited in place: %s",
-						      (long long)v->version, ds->id, msg.buf);
-				}
-				honk_diff_release(&d);
-				continue;
-			}
-			r = honk_version_check(ds, k, policy, &against);
-			if (r < 0) {
-				err = r;
-				break;
-			}
-			if (!r)
-				continue;
-			if (honk_diff_schemas(&d, &honk_dataset_version(ds, against)->schema,
-					      &v->schema, NULL, NULL) < 0) {
-				err = HONK_ERROR;
-				break;
-			}
-			honk_buf_reset(&msg);
-			summarize(&msg, &d, policy, 1);
-			honk_diag_add(findings, ds->path, v->line, v->col,
-				      "new version %lld of %s breaks version %lld under %s: %s",
-				      (long long)v->version, ds->id, (long long)against,
-				      honk_policy_names[policy], msg.buf);
-			honk_diff_release(&d);
-		}
-	}
-	honk_buf_release(&msg);
-	return err;
-}
-
 /* Check head (a rev, or the index) against base (a rev or NULL = none). */
 static int check_one(struct ctx *c, const struct honk_source *head_src,
 		     const char *base_rev, const char *only_branch,
@@ -626,7 +540,7 @@ static int check_one(struct ctx *c, const struct honk_source *head_src,
 			return err;
 		}
 	}
-	err = check_sides(&base, &head, findings);
+	err = honk_check_catalogs(base.loaded ? &base.cat : NULL, &head.cat, findings);
 	side_release(&base);
 	side_release(&head);
 	return err;
