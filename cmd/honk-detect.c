@@ -22,7 +22,7 @@
 #include "banned.h"
 
 static const char usage[] =
-	"usage: honk-detect [-C DIR] [--json] [-q] [-v] [--dry-run] [--dataset D]...\n"
+	"usage: honk-detect [-C DIR] [--json] [-q] [-v] [--dry-run] [--full] [--dataset D]...\n"
 	"   or: honk-detect [-C DIR] [--rev REV] [--json] [-q] [-v] <command> [<args>]\n"
 	"\n"
 	"With no command: the detection run. Load the catalog at the main branch,\n"
@@ -52,6 +52,8 @@ static const char usage[] =
 	"   --print-names               scan: print the names it looks for and stop\n"
 	"   --dry-run                   the run: say what would be proposed, write nothing\n"
 	"   --dataset D                 the run: only dataset D (repeatable)\n"
+	"   --full                      the run: every dataset, not only what changed\n"
+	"                               since the last run\n"
 	"   --remote NAME, --no-remote  remote to use (these commands do not fetch)\n"
 	"   --json                      machine-readable output on stdout\n"
 	"   -q, --quiet                 no summary on stderr\n"
@@ -64,7 +66,7 @@ static const char usage[] =
 	"4 conflict or busy, 5 git, I/O or system error\n";
 
 enum { OPT_POLICY, OPT_FORMAT, OPT_DEPTH, OPT_INDEX, OPT_PRE_RECEIVE,
-       OPT_DRY_RUN, OPT_DATASET, OPT_PATTERN, OPT_PRINT_NAMES };
+       OPT_DRY_RUN, OPT_DATASET, OPT_PATTERN, OPT_PRINT_NAMES, OPT_FULL };
 
 static struct honk_opt opts[] = {
 	HONK_OPT("policy", 0, 1),
@@ -76,6 +78,7 @@ static struct honk_opt opts[] = {
 	HONK_OPT("dataset", 0, 1),
 	HONK_OPT("pattern", 0, 1),
 	HONK_OPT("print-names", 0, 0),
+	HONK_OPT("full", 0, 0),
 	HONK_OPT_END,
 };
 
@@ -822,6 +825,7 @@ static int cmd_run(struct ctx *c)
 	if ((code = open_repo(c)) != 0)
 		return code;
 	o.dry_run = opts[OPT_DRY_RUN].value != NULL;
+	o.full = opts[OPT_FULL].value != NULL;
 	o.datasets = opts[OPT_DATASET].all;
 	o.ndatasets = opts[OPT_DATASET].nall;
 	o.today = today();
@@ -894,7 +898,8 @@ int main(int argc, char **argv)
 	}
 	if (!cli.nargs) {
 		for (o = 0; opts[o].name; o++) {
-			if (opts[o].value && o != OPT_DRY_RUN && o != OPT_DATASET) {
+			if (opts[o].value && o != OPT_DRY_RUN && o != OPT_DATASET &&
+			    o != OPT_FULL) {
 				honk_cli_error(&cli, "--%s does not apply to the detection run",
 					       opts[o].name);
 				return honk_cli_exit(&cli, HONK_EXIT_USAGE);

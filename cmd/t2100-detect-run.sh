@@ -53,6 +53,9 @@ test_expect_success 'a proposal is one commit on main holding the plan' '
 test_expect_success 'a second run writes nothing and says so' '
 	git -C cat for-each-ref >before &&
 	honk-detect -C cat >out 2>err &&
+	grep "^nothing-new   main: main is still at [0-9a-f]*, as the last run saw it" out &&
+	grep "0 proposed, 0 refreshed, 0 unchanged; nothing written" err &&
+	honk-detect -C cat --full >out 2>err &&
 	grep "^unchanged     plays.user_plays.v3-v4" out &&
 	grep "0 proposed, 0 refreshed, 5 unchanged; nothing written" err &&
 	git -C cat for-each-ref >after &&
@@ -74,6 +77,9 @@ test_expect_success 'a person commits to one proposal; main changes under both' 
 	mv tmp cat/consumers/growth/retention-model.yaml &&
 	git -C cat commit -q -am "consumers read fewer fields" &&
 	honk-detect -C cat >out &&
+	grep "^incremental   main: 2 datasets can have changed since the last run" out &&
+	grep "^unchanged     users.profiles.v1-v2" out &&
+	! grep "plays.skips" out &&
 	grep "^left-alone    plays.user_plays.v3-v4: a person committed" out &&
 	test "$(git -C cat rev-parse honk/propose/plays.user_plays.v3-v4)" = "$person" &&
 	grep "^refreshed     plays.user_plays.v2-v4" out &&
@@ -85,7 +91,7 @@ test_expect_success 'a person commits to one proposal; main changes under both' 
 
 test_expect_success 'a plan merged into main is approved and not proposed again' '
 	git -C cat merge -q --no-edit honk/propose/users.profiles.v1-v2 &&
-	honk-detect -C cat >out &&
+	honk-detect -C cat --full >out &&
 	grep "^approved      users.profiles.v1-v2: already on main" out &&
 	! grep "^proposed      users.profiles" out
 '
@@ -128,9 +134,27 @@ test_expect_success '8 concurrent runs: one proposal per migration, exits 0 or 4
 	grep -l "^0$" rc.* &&
 	proposals race | cut -d" " -f1 >names &&
 	test_line_count = 5 names &&
-	honk-detect -C race >out 2>err &&
+	honk-detect -C race --full >out 2>err &&
 	grep "5 unchanged; nothing written" err &&
 	git -C race fsck --no-progress 2>&1 | (! grep -v "^dangling")
+'
+
+test_expect_success 'incremental: a changed producer reaches the plans upstream of it' '
+	sed "s/criticality: medium/criticality: low/" cat/consumers/royalty/royalty-dashboard.yaml >tmp &&
+	mv tmp cat/consumers/royalty/royalty-dashboard.yaml &&
+	git -C cat commit -q -am "dashboard is low" &&
+	honk-detect -C cat --dry-run >out &&
+	grep "^incremental   main: 3 datasets can have changed since the last run" out &&
+	grep "plays.user_plays.v3-v4" out &&
+	! grep "plays.skips" out
+'
+
+test_expect_success 'incremental: a change to honk.yaml looks at everything' '
+	printf "honk: 1\nrollout: {waves: [2, 100%%]}\n" >cat/honk.yaml &&
+	git -C cat commit -q -am "two waves" &&
+	honk-detect -C cat >out &&
+	! grep "^incremental" out &&
+	grep "^refreshed     plays.skips.v1-v2" out
 '
 
 test_done

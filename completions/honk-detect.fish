@@ -29,3 +29,4 @@ complete -c honk-detect -n "not __fish_seen_subcommand_from $commands" -l datase
 complete -c honk-detect -n '__fish_seen_subcommand_from scan' -l pattern -x -d 'Also report this PCRE2 pattern'
 complete -c honk-detect -n '__fish_seen_subcommand_from scan' -l print-names -d 'Print the names looked for'
 complete -c honk-detect -n '__fish_seen_subcommand_from scan' -a '(__fish_complete_directories)'
+complete -c honk-detect -n "not __fish_seen_subcommand_from $commands" -l full -d 'Every dataset, not only what changed since the last run'

@@ -73,7 +73,7 @@ _honk_detect()
 
 	local commands="diff impact check scan"
 	local common="-C --rev --remote --no-remote --json -q --quiet -v --verbose --color= -h --help --version"
-	local run="--dry-run --dataset"
+	local run="--dry-run --full --dataset"
 
 	case $prev in
 	-C)

@@ -8,6 +8,12 @@
  * branch as there. A proposal branch is honk's only while every commit
  * on it since main carries the "Honk-Actor: honk-detect" trailer; once a
  * person has committed to it, it is never rewritten (as Renovate does).
+ * Runs are incremental: the main commit a run scanned is recorded on
+ * honk/state, and the next run looks only at the datasets whose files,
+ * schema files or consumers changed since, and at those upstream of them
+ * (their plans list the changed ones as transitive); a change to
+ * honk.yaml, a scanned commit that is gone, or --full looks at all.
+ *
  * A plan already on main is approved and not proposed again; a proposal
  * is refreshed (rebuilt on the current main) only when its plan changed.
  * A run that finds nothing to change writes nothing, not even state.
@@ -321,11 +327,177 @@ static int load_main(struct run *r, struct honk_diags *d)
 	return honk_catalog_open(&r->cat, &r->snap, r->repo, &src, d);
 }
 
+/* The main commit the last run scanned, from honk/state; 0 if none. */
+static int last_scanned(struct run *r, git_oid *out)
+{
+	struct honk_buf yaml = HONK_BUF_INIT;
+	git_oid state;
+	const char *p;
+	int found = 0;
+
+	if (honk_ref_lookup(&state, r->repo, STATE_REF) == 0 &&
+	    read_at(&yaml, r->repo, &state, "detect.yaml") == 0 &&
+	    (p = strstr(yaml.buf, "scanned: ")) &&
+	    git_oid_fromstrn(out, p + 9, GIT_OID_HEXSZ) == 0) {
+		git_commit *c = NULL;
+
+		/* a scanned commit that is gone (history rewritten): full run */
+		found = git_commit_lookup(&c, r->repo->git, out) == 0;
+		git_commit_free(c);
+	}
+	honk_buf_release(&yaml);
+	return found;
+}
+
+/* Mark the datasets a consumer file (new or old version) reads. */
+static void mark_reads(struct run *r, unsigned char *mark,
+		       const struct honk_consumer *co)
+{
+	size_t j;
+
+	for (j = 0; co && j < co->nreads; j++) {
+		const struct honk_dataset *ds =
+			honk_catalog_dataset(&r->cat, co->reads[j].dataset);
+
+		if (ds)
+			mark[ds - r->cat.datasets] = 1;
+	}
+}
+
+/*
+ * Which datasets can have a different plan since `since`: those whose
+ * file or schema file changed, those a changed consumer reads (before or
+ * after), and, upstream, every dataset whose plans list them as
+ * transitive. *full is set when honk.yaml changed (waves move).
+ */
+static int changed_since(struct run *r, const git_oid *since,
+			 unsigned char *mark, int *full)
+{
+	git_commit *old_commit = NULL, *new_commit = NULL;
+	git_tree *old_tree = NULL, *new_tree = NULL;
+	git_diff *diff = NULL;
+	struct honk_buf id = HONK_BUF_INIT, blob = HONK_BUF_INIT;
+	size_t i, k, n, *queue = NULL, head = 0, tail = 0;
+	int err = 0;
+
+	*full = 0;
+	if (git_commit_lookup(&old_commit, r->repo->git, since) < 0 ||
+	    git_commit_lookup(&new_commit, r->repo->git, &r->main) < 0 ||
+	    git_commit_tree(&old_tree, old_commit) < 0 ||
+	    git_commit_tree(&new_tree, new_commit) < 0 ||
+	    git_diff_tree_to_tree(&diff, r->repo->git, old_tree, new_tree, NULL) < 0) {
+		err = honk_error_git(HONK_ERROR, "cannot compare main with the last scan");
+		goto cleanup;
+	}
+	n = git_diff_num_deltas(diff);
+	for (i = 0; i < n && !*full; i++) {
+		const git_diff_delta *dd = git_diff_get_delta(diff, i);
+		const char *path = dd->new_file.path ? dd->new_file.path : dd->old_file.path;
+
+		if (!strcmp(path, "honk.yaml")) {
+			*full = 1;
+		} else if (!strncmp(path, "datasets/", 9)) {
+			const struct honk_dataset *ds;
+
+			if (honk_dataset_id_from_path(&id, path) == 0 &&
+			    (ds = honk_catalog_dataset(&r->cat, id.buf)))
+				mark[ds - r->cat.datasets] = 1;
+		} else if (!strncmp(path, "consumers/", 10)) {
+			const char *base = strrchr(path, '/') + 1;
+			size_t blen = strlen(base);
+
+			if (blen > 5) {
+				honk_buf_reset(&id);
+				honk_buf_add(&id, base, blen - 5);
+				mark_reads(r, mark, honk_catalog_consumer(&r->cat, id.buf));
+			}
+			/* what the consumer read before matters as much */
+			if (!git_oid_is_zero(&dd->old_file.id)) {
+				struct honk_catalog old = HONK_CATALOG_INIT;
+				struct honk_diags dg = HONK_DIAGS_INIT;
+				struct honk_catalog_file f;
+
+				honk_buf_reset(&blob);
+				if (honk_repo_read_blob(&blob, r->repo, &dd->old_file.id) == 0) {
+					f.path = dd->old_file.path;
+					f.data = blob.buf;
+					f.len = blob.len;
+					honk_catalog_parse_files(&old, &f, 1, &dg);
+					for (k = 0; k < old.nconsumers; k++)
+						mark_reads(r, mark, &old.consumers[k]);
+				}
+				honk_catalog_release(&old);
+				honk_diags_release(&dg);
+			}
+		} else if (!strncmp(path, "schemas/", 8)) {
+			for (k = 0; k < r->cat.ndatasets; k++) {
+				const struct honk_dataset *ds = &r->cat.datasets[k];
+				size_t v;
+
+				for (v = 0; v < ds->nversions; v++)
+					if (ds->versions[v].schema_file &&
+					    !strcmp(ds->versions[v].schema_file, path))
+						mark[k] = 1;
+			}
+		}
+	}
+	if (*full)
+		goto cleanup;
+	/* upstream: datasets read by consumers that produce a marked one */
+	queue = malloc((r->cat.ndatasets + 1) * sizeof(*queue));
+	if (!queue) {
+		err = honk_error_set(HONK_ERROR, "out of memory");
+		goto cleanup;
+	}
+	for (i = 0; i < r->cat.ndatasets; i++)
+		if (mark[i])
+			queue[tail++] = i;
+	while (head < tail) {
+		const char *id_x = r->cat.datasets[queue[head++]].id;
+
+		for (i = 0; i < r->cat.nconsumers; i++) {
+			const struct honk_consumer *co = &r->cat.consumers[i];
+
+			for (k = 0; k < co->nproduces; k++) {
+				size_t j;
+
+				if (strcmp(co->produces[k], id_x) != 0)
+					continue;
+				for (j = 0; j < co->nreads; j++) {
+					const struct honk_dataset *up =
+						honk_catalog_dataset(&r->cat, co->reads[j].dataset);
+					size_t u;
+
+					if (!up)
+						continue;
+					u = (size_t)(up - r->cat.datasets);
+					if (!mark[u]) {
+						mark[u] = 1;
+						queue[tail++] = u;
+					}
+				}
+			}
+		}
+	}
+cleanup:
+	free(queue);
+	honk_buf_release(&id);
+	honk_buf_release(&blob);
+	git_diff_free(diff);
+	git_tree_free(old_tree);
+	git_tree_free(new_tree);
+	git_commit_free(old_commit);
+	git_commit_free(new_commit);
+	return err;
+}
+
 int honk_detect_run(struct honk_repo *repo, const struct honk_detect_opts *o,
 		    honk_detect_cb cb, void *payload, int *wrote)
 {
 	struct honk_lock lock = HONK_LOCK_INIT;
 	struct honk_diags d = HONK_DIAGS_INIT;
+	unsigned char *mark = NULL; /* incremental: the datasets to look at */
+	git_oid since;
 	struct run r;
 	size_t i, k, j, found = 0;
 	int err;
@@ -350,11 +522,42 @@ int honk_detect_run(struct honk_repo *repo, const struct honk_detect_opts *o,
 		goto cleanup;
 	if ((err = honk_readers_build(&r.ix, &r.cat)) < 0)
 		goto cleanup;
+	/* incremental: only what can have changed since the last scan */
+	if (!o->datasets && !o->full && last_scanned(&r, &since)) {
+		int full = 0;
+		size_t marked = 0;
+
+		if (git_oid_equal(&since, &r.main)) {
+			char hex[GIT_OID_HEXSZ + 1];
+
+			git_oid_tostr(hex, sizeof(hex), &since);
+			say(&r, "nothing-new", r.cat.settings.main,
+			    "main is still at %.12s, as the last run saw it", hex);
+			goto cleanup;
+		}
+		mark = calloc(r.cat.ndatasets + 1, 1);
+		if (!mark) {
+			err = honk_error_set(HONK_ERROR, "out of memory");
+			goto cleanup;
+		}
+		if ((err = changed_since(&r, &since, mark, &full)) < 0)
+			goto cleanup;
+		if (full) {
+			free(mark);
+			mark = NULL;
+		} else {
+			for (i = 0; i < r.cat.ndatasets; i++)
+				marked += mark[i];
+			say(&r, "incremental", r.cat.settings.main,
+			    "%zu dataset%s can have changed since the last run",
+			    marked, marked == 1 ? "" : "s");
+		}
+	}
 	for (i = 0; i < r.cat.ndatasets && err >= 0; i++) {
 		const struct honk_dataset *ds = &r.cat.datasets[i];
 		int64_t latest = ds->versions[ds->nversions - 1].version;
 
-		if (!wanted(&r, ds->id))
+		if (!wanted(&r, ds->id) || (mark && !mark[i]))
 			continue;
 		found++;
 		report_deadlines(&r, ds);
@@ -383,6 +586,7 @@ int honk_detect_run(struct honk_repo *repo, const struct honk_detect_opts *o,
 		err = record_state(&r);
 	*wrote = r.wrote;
 cleanup:
+	free(mark);
 	honk_readers_release(&r.ix);
 	honk_diags_release(&d);
 	honk_catalog_release(&r.cat);
