@@ -214,4 +214,36 @@ echo "$lint_stats $floor_stats" | awk '{
 echo "$detect_stats $floor_stats" | awk '{
 	if ($5 > 0) printf "bench: detect --dry-run/cat-file ratio %.2f (target <= 3)\n", $1 / $5
 }'
+
+# The detection run for real, once (it writes a proposal per migration),
+# then again after one dataset changed: the incremental run.
+echo
+echo "bench: full detection run with its writes (once), then an incremental one"
+rm -rf "$out/detect.git" && cp -R "$repo" "$out/detect.git" || exit 1
+rm -f "$out/full.times" "$out/incr.times"
+stdin=/dev/null
+run full "$detect" -C "$out/detect.git" -q
+proposals=$(git -C "$out/detect.git" for-each-ref refs/heads/honk/propose | wc -l)
+f=$(git -C "$out/detect.git" ls-tree -r --name-only main datasets/ | sed -n 100p)
+GIT_INDEX_FILE=$PWD/$out/detect.index
+export GIT_INDEX_FILE
+rm -f "$GIT_INDEX_FILE"
+git -C "$out/detect.git" read-tree main &&
+git -C "$out/detect.git" show "main:$f" | sed '0,/^description:.*/s//description: edited once/' >"$out/edited.yaml" &&
+blob=$(git -C "$out/detect.git" hash-object -w "$PWD/$out/edited.yaml") &&
+git -C "$out/detect.git" update-index --cacheinfo "100644,$blob,$f" &&
+tree=$(git -C "$out/detect.git" write-tree) &&
+commit=$(GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@localhost \
+	GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@localhost \
+	git -C "$out/detect.git" commit-tree "$tree" -p main -m "edit $f") &&
+git -C "$out/detect.git" update-ref refs/heads/main "$commit" || die "cannot edit $f"
+unset GIT_INDEX_FILE
+run incr "$detect" -C "$out/detect.git" -q
+full_s=$(cut -d" " -f1 "$out/full.times")
+incr_s=$(cut -d" " -f1 "$out/incr.times")
+printf '%-24s %9.3f s  (%s proposals written)\n' "full detection run" "$full_s" "$proposals"
+printf '%-24s %9.3f s  (after %s changed)\n' "incremental run" "$incr_s" "$f"
+echo "$incr_s $full_s" | awk '{
+	if ($2 > 0) printf "bench: incremental/full ratio %.3f (target <= 0.05)\n", $1 / $2
+}'
 exit 0
