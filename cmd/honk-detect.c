@@ -65,8 +65,18 @@ static const char usage[] =
 	"exit status: 0 ok, 1 found something, 2 usage, 3 invalid input,\n"
 	"4 conflict or busy, 5 git, I/O or system error\n";
 
-enum { OPT_POLICY, OPT_FORMAT, OPT_DEPTH, OPT_INDEX, OPT_PRE_RECEIVE,
-       OPT_DRY_RUN, OPT_DATASET, OPT_PATTERN, OPT_PRINT_NAMES, OPT_FULL };
+enum {
+	OPT_POLICY,
+	OPT_FORMAT,
+	OPT_DEPTH,
+	OPT_INDEX,
+	OPT_PRE_RECEIVE,
+	OPT_DRY_RUN,
+	OPT_DATASET,
+	OPT_PATTERN,
+	OPT_PRINT_NAMES,
+	OPT_FULL
+};
 
 static struct honk_opt opts[] = {
 	HONK_OPT("policy", 0, 1),
@@ -113,8 +123,9 @@ static int write_buf(struct honk_cli *cli, struct honk_buf *b)
 
 	honk_buf_release(b);
 	if (failed)
-		return honk_cli_fail(cli, honk_error_errno(HONK_ERROR,
-							   "cannot write output"));
+		return honk_cli_fail(cli,
+				     honk_error_errno(HONK_ERROR,
+						      "cannot write output"));
 	return 0;
 }
 
@@ -154,8 +165,10 @@ static int parse_policy(struct honk_cli *cli, enum honk_policy *out)
 			return 0;
 		}
 	}
-	honk_cli_error(cli, "unknown policy '%s' (one of: backward, forward, full, none, backward_transitive, forward_transitive, full_transitive)",
-		       opts[OPT_POLICY].value);
+	honk_cli_error(
+		cli,
+		"unknown policy '%s' (one of: backward, forward, full, none, backward_transitive, forward_transitive, full_transitive)",
+		opts[OPT_POLICY].value);
 	return HONK_EXIT_USAGE;
 }
 
@@ -187,14 +200,16 @@ static int print_diff(struct honk_cli *cli, const struct honk_diff *d,
 		honk_json_init(&j, &out);
 		honk_json_obj_begin(&j);
 		honk_json_kv_str(&j, "policy", honk_policy_names[policy]);
-		honk_json_kv_str(&j, "verdict", breaking ? "breaking" : "compatible");
+		honk_json_kv_str(&j, "verdict",
+				 breaking ? "breaking" : "compatible");
 		honk_json_key(&j, "changes");
 		honk_json_arr_begin(&j);
 		for (i = 0; i < d->n; i++) {
 			const struct honk_change *c = &d->v[i];
 
 			honk_json_obj_begin(&j);
-			honk_json_kv_str(&j, "change", honk_change_names[c->kind]);
+			honk_json_kv_str(&j, "change",
+					 honk_change_names[c->kind]);
 			honk_json_kv_str(&j, "path", c->path);
 			if (c->to)
 				honk_json_kv_str(&j, "to", c->to);
@@ -220,21 +235,28 @@ static int print_diff(struct honk_cli *cli, const struct honk_diff *d,
 			const struct honk_change *c = &d->v[i];
 
 			change_detail(&detail, c);
-			honk_buf_addf(&out, "%-20s %-24s %-22s backward: %-3s forward: %-3s%s\n",
-				      honk_change_names[c->kind],
-				      *c->path ? c->path : "(location)", detail.buf,
-				      c->backward ? "yes" : "no",
-				      c->forward ? "yes" : "no",
-				      honk_change_breaks(c, policy) ? "  breaking" : "");
+			honk_buf_addf(
+				&out,
+				"%-20s %-24s %-22s backward: %-3s forward: %-3s%s\n",
+				honk_change_names[c->kind],
+				*c->path ? c->path : "(location)", detail.buf,
+				c->backward ? "yes" : "no",
+				c->forward ? "yes" : "no",
+				honk_change_breaks(c, policy) ? "  breaking"
+							      : "");
 		}
 		if (breaking)
-			honk_buf_addf(&out, "verdict: breaking under %s (%zu of %zu change%s)\n",
-				      honk_policy_names[policy], failing, d->n,
-				      d->n == 1 ? "" : "s");
+			honk_buf_addf(
+				&out,
+				"verdict: breaking under %s (%zu of %zu change%s)\n",
+				honk_policy_names[policy], failing, d->n,
+				d->n == 1 ? "" : "s");
 		else
-			honk_buf_addf(&out, "verdict: compatible under %s (%zu change%s)\n",
-				      honk_policy_names[policy], d->n,
-				      d->n == 1 ? "" : "s");
+			honk_buf_addf(
+				&out,
+				"verdict: compatible under %s (%zu change%s)\n",
+				honk_policy_names[policy], d->n,
+				d->n == 1 ? "" : "s");
 	}
 	honk_buf_release(&detail);
 	if ((err = write_buf(cli, &out)) != 0)
@@ -255,12 +277,14 @@ static int import_file(struct honk_cli *cli, struct honk_schema *out,
 	honk_buf_init(&b, 8u << 20);
 	if ((err = honk_buf_read_file(&b, path)) < 0) {
 		honk_buf_release(&b);
-		return honk_cli_fail(cli, err == HONK_ENOTFOUND ? HONK_EINVALID : err);
+		return honk_cli_fail(cli, err == HONK_ENOTFOUND ? HONK_EINVALID
+								: err);
 	}
 	imp = honk_importer_sniff(path, b.buf, b.len);
 	if (!imp) {
 		honk_buf_release(&b);
-		honk_cli_error(cli, "cannot tell the schema format of '%s'", path);
+		honk_cli_error(cli, "cannot tell the schema format of '%s'",
+			       path);
 		return HONK_EXIT_INVALID;
 	}
 	err = imp->import(out, arena, path, b.buf, b.len, d);
@@ -283,13 +307,16 @@ static int cmd_diff(struct ctx *c)
 		if (!strcmp(opts[OPT_FORMAT].value, "json"))
 			cli->json = 1;
 		else if (strcmp(opts[OPT_FORMAT].value, "text") != 0)
-			return usage_error(cli, "--format must be text or json");
+			return usage_error(cli,
+					   "--format must be text or json");
 	}
 	if (cli->nargs == 3) {
 		struct honk_schema a, b;
 
-		if ((code = import_file(cli, &a, &arena, cli->args[1], &d)) != 0 ||
-		    (code = import_file(cli, &b, &arena, cli->args[2], &d)) != 0)
+		if ((code = import_file(cli, &a, &arena, cli->args[1], &d)) !=
+			    0 ||
+		    (code = import_file(cli, &b, &arena, cli->args[2], &d)) !=
+			    0)
 			goto cleanup;
 		if (honk_diff_schemas(&diff, &a, &b, NULL, NULL) < 0) {
 			code = honk_cli_fail(cli, HONK_ERROR);
@@ -319,7 +346,8 @@ static int cmd_diff(struct ctx *c)
 		} else if (err < 0) {
 			code = honk_cli_fail(cli, err);
 		} else if (!(ds = honk_catalog_dataset(&cat, cli->args[1]))) {
-			honk_cli_error(cli, "no dataset '%s' in the catalog", cli->args[1]);
+			honk_cli_error(cli, "no dataset '%s' in the catalog",
+				       cli->args[1]);
 			code = HONK_EXIT_INVALID;
 		} else if (!(vf = honk_dataset_version(ds, from)) ||
 			   !(vt = honk_dataset_version(ds, to))) {
@@ -338,7 +366,8 @@ static int cmd_diff(struct ctx *c)
 		honk_catalog_release(&cat);
 		honk_snapshot_free(snap);
 	} else {
-		code = usage_error(cli, "diff takes OLD NEW or DATASET FROM TO");
+		code = usage_error(cli,
+				   "diff takes OLD NEW or DATASET FROM TO");
 	}
 cleanup:
 	honk_diff_release(&diff);
@@ -394,11 +423,13 @@ static int cmd_impact(struct ctx *c)
 	}
 	to = ds->versions[ds->nversions - 1].version;
 	if (from >= 0 && !honk_dataset_version(ds, from)) {
-		honk_cli_error(cli, "%s has no version %lld", ds->id, (long long)from);
+		honk_cli_error(cli, "%s has no version %lld", ds->id,
+			       (long long)from);
 		code = HONK_EXIT_INVALID;
 		goto cleanup;
 	}
-	if ((err = honk_impact_compute(&im, &cat, NULL, ds, from, to, (unsigned)depth)) < 0) {
+	if ((err = honk_impact_compute(&im, &cat, NULL, ds, from, to,
+				       (unsigned)depth)) < 0) {
 		code = honk_cli_fail(cli, err);
 		goto cleanup;
 	}
@@ -416,11 +447,13 @@ static int cmd_impact(struct ctx *c)
 			const struct honk_read *r = NULL;
 
 			for (k = 0; k < e->consumer->nreads; k++)
-				if (!strcmp(e->consumer->reads[k].dataset, e->dataset))
+				if (!strcmp(e->consumer->reads[k].dataset,
+					    e->dataset))
 					r = &e->consumer->reads[k];
 			honk_json_obj_begin(&j);
 			honk_json_kv_str(&j, "consumer", e->consumer->name);
-			honk_json_kv_str(&j, "impact", honk_impact_names[e->impact]);
+			honk_json_kv_str(&j, "impact",
+					 honk_impact_names[e->impact]);
 			honk_json_kv_str(&j, "dataset", e->dataset);
 			honk_json_kv_int(&j, "version", e->from);
 			honk_json_kv_int(&j, "depth", e->depth);
@@ -446,25 +479,33 @@ static int cmd_impact(struct ctx *c)
 		honk_json_obj_end(&j);
 		honk_buf_addch(&out, '\n');
 	} else {
-		honk_buf_addf(&out, "%-24s %-10s %-22s %s\n", "CONSUMER", "IMPACT",
-			      "READS", "WHY");
+		honk_buf_addf(&out, "%-24s %-10s %-22s %s\n", "CONSUMER",
+			      "IMPACT", "READS", "WHY");
 		for (i = 0; i < im.n; i++) {
 			const struct honk_impacted *e = &im.v[i];
 
 			honk_buf_reset(&name);
-			honk_buf_addf(&name, "%s@%lld", e->dataset, (long long)e->from);
-			honk_buf_addf(&out, "%-24s %-10s %-22s ", e->consumer->name,
+			honk_buf_addf(&name, "%s@%lld", e->dataset,
+				      (long long)e->from);
+			honk_buf_addf(&out, "%-24s %-10s %-22s ",
+				      e->consumer->name,
 				      honk_impact_names[e->impact], name.buf);
 			if (e->impact == HONK_IMPACT_TRANSITIVE) {
-				honk_buf_addf(&out, "via %s (depth %u)", e->via, e->depth);
+				honk_buf_addf(&out, "via %s (depth %u)", e->via,
+					      e->depth);
 			} else if (e->impact == HONK_IMPACT_BREAKING) {
 				honk_buf_addstr(&out, "fields ");
 				for (k = 0; k < e->nfields; k++)
-					honk_buf_addf(&out, "%s%s", k ? ", " : "", e->fields[k]);
+					honk_buf_addf(&out, "%s%s",
+						      k ? ", " : "",
+						      e->fields[k]);
 				if (!e->fields_declared)
-					honk_buf_addstr(&out, " (fields read not declared: all assumed)");
+					honk_buf_addstr(
+						&out,
+						" (fields read not declared: all assumed)");
 			} else {
-				honk_buf_addf(&out, "moves to v%lld", (long long)to);
+				honk_buf_addf(&out, "moves to v%lld",
+					      (long long)to);
 			}
 			honk_buf_addch(&out, '\n');
 		}
@@ -498,7 +539,8 @@ static void side_release(struct side *s)
 	memset(s, 0, sizeof(*s));
 }
 
-static int side_open(struct ctx *c, struct side *s, const struct honk_source *src)
+static int side_open(struct ctx *c, struct side *s,
+		     const struct honk_source *src)
 {
 	int err;
 
@@ -543,7 +585,8 @@ static int check_one(struct ctx *c, const struct honk_source *head_src,
 			return err;
 		}
 	}
-	err = honk_check_catalogs(base.loaded ? &base.cat : NULL, &head.cat, findings);
+	err = honk_check_catalogs(base.loaded ? &base.cat : NULL, &head.cat,
+				  findings);
 	side_release(&base);
 	side_release(&head);
 	return err;
@@ -560,12 +603,15 @@ static int cmd_check(struct ctx *c)
 	int pre = opts[OPT_PRE_RECEIVE].value != NULL;
 
 	if (index + pre + (cli->nargs > 1) > 1 || cli->nargs > 2)
-		return usage_error(cli, "check takes one of --index, REV, OLD..NEW or --pre-receive");
+		return usage_error(
+			cli,
+			"check takes one of --index, REV, OLD..NEW or --pre-receive");
 	if ((code = open_repo(c)) != 0)
 		return code;
 	if (index) {
 		head.kind = HONK_SOURCE_INDEX;
-		err = check_one(c, &head, "HEAD", NULL, &findings, &invalid_seen);
+		err = check_one(c, &head, "HEAD", NULL, &findings,
+				&invalid_seen);
 	} else if (pre) {
 		char line[512];
 
@@ -575,25 +621,31 @@ static int cmd_check(struct ctx *c)
 
 			if (sscanf(line, "%63s %63s %399s", old, new, ref) != 3)
 				continue;
-			if (!strcmp(new, zero_oid) || strncmp(ref, "refs/heads/", 11))
+			if (!strcmp(new, zero_oid) ||
+			    strncmp(ref, "refs/heads/", 11))
 				continue;
 			branch = ref + 11;
 			head.rev = new;
-			err = check_one(c, &head, strcmp(old, zero_oid) ? old : NULL,
+			err = check_one(c, &head,
+					strcmp(old, zero_oid) ? old : NULL,
 					branch, &findings, &invalid_seen);
 		}
 	} else {
-		const char *arg = cli->nargs > 1 ? cli->args[1] : (cli->rev ? cli->rev : "HEAD");
+		const char *arg = cli->nargs > 1
+					  ? cli->args[1]
+					  : (cli->rev ? cli->rev : "HEAD");
 		const char *dots = strstr(arg, "..");
 
 		if (dots) {
 			honk_buf_add(&range, arg, (size_t)(dots - arg));
 			head.rev = dots + 2;
-			err = check_one(c, &head, range.buf, NULL, &findings, &invalid_seen);
+			err = check_one(c, &head, range.buf, NULL, &findings,
+					&invalid_seen);
 		} else {
 			honk_buf_addf(&range, "%s^", arg);
 			head.rev = arg;
-			err = check_one(c, &head, range.buf, NULL, &findings, &invalid_seen);
+			err = check_one(c, &head, range.buf, NULL, &findings,
+					&invalid_seen);
 		}
 	}
 	honk_buf_release(&range);
@@ -632,13 +684,16 @@ static int cmd_check(struct ctx *c)
 		/* in a hook, stderr is what reaches the pusher */
 		honk_diags_print(&findings, pre ? stderr : stdout);
 	}
-	code = invalid_seen ? HONK_EXIT_INVALID : findings.n ? HONK_EXIT_FOUND : 0;
+	code = invalid_seen ? HONK_EXIT_INVALID
+	       : findings.n ? HONK_EXIT_FOUND
+			    : 0;
 	if (code && !cli->quiet)
 		fprintf(stderr, "%s: %zu finding%s: %s\n", cli->prog,
 			honk_diags_count(&findings),
 			honk_diags_count(&findings) == 1 ? "" : "s",
-			invalid_seen ? "the catalog is invalid"
-				     : "released versions must not change, new ones must keep their policy");
+			invalid_seen
+				? "the catalog is invalid"
+				: "released versions must not change, new ones must keep their policy");
 	honk_diags_release(&findings);
 	return code;
 }
@@ -669,15 +724,15 @@ static int print_hit(const struct honk_hit *h, void *payload)
 		honk_json_kv_str(&so->j, "match", h->text);
 		honk_json_obj_end(&so->j);
 	} else if (!*h->dataset) {
-		honk_buf_addf(&so->out, "%s:%s:%zu: %s (%s)\n", h->source, h->path,
-			      h->line, h->kind, h->text);
+		honk_buf_addf(&so->out, "%s:%s:%zu: %s (%s)\n", h->source,
+			      h->path, h->line, h->kind, h->text);
 	} else if (h->version >= 0) {
 		honk_buf_addf(&so->out, "%s:%s:%zu: %s v%lld (%s)\n", h->source,
-			      h->path, h->line, h->dataset, (long long)h->version,
-			      h->text);
+			      h->path, h->line, h->dataset,
+			      (long long)h->version, h->text);
 	} else {
-		honk_buf_addf(&so->out, "%s:%s:%zu: %s (%s)\n", h->source, h->path,
-			      h->line, h->dataset, h->text);
+		honk_buf_addf(&so->out, "%s:%s:%zu: %s (%s)\n", h->source,
+			      h->path, h->line, h->dataset, h->text);
 	}
 	return 0;
 }
@@ -686,7 +741,8 @@ static void print_skipped(const char *consumer, const char *why, void *payload)
 {
 	struct scan_out *so = payload;
 
-	fprintf(stderr, "%s: %s: not scanned: %s\n", so->cli->prog, consumer, why);
+	fprintf(stderr, "%s: %s: not scanned: %s\n", so->cli->prog, consumer,
+		why);
 }
 
 static int cmd_scan(struct ctx *c)
@@ -742,14 +798,17 @@ static int cmd_scan(struct ctx *c)
 		for (i = 1; i < cli->nargs && !err; i++) {
 			size_t n = 0;
 
-			err = honk_scan_dir(sc, cli->args[i], print_hit, &so, &n);
+			err = honk_scan_dir(sc, cli->args[i], print_hit, &so,
+					    &n);
 			if (!err && n && !cli->quiet &&
 			    !honk_scan_is_consumer_repo(sc, base, cli->args[i]))
-				fprintf(stderr, "%s: %s references datasets but is not the repo of any consumer in the catalog\n",
+				fprintf(stderr,
+					"%s: %s references datasets but is not the repo of any consumer in the catalog\n",
 					cli->prog, cli->args[i]);
 		}
 	} else {
-		err = honk_scan_consumers(sc, base, print_hit, &so, print_skipped);
+		err = honk_scan_consumers(sc, base, print_hit, &so,
+					  print_skipped);
 	}
 	if (err < 0) {
 		code = honk_cli_fail(cli, err);
@@ -821,7 +880,9 @@ static int cmd_run(struct ctx *c)
 	if (cli->nargs)
 		return usage_error(cli, "the detection run takes no arguments");
 	if (cli->rev)
-		return usage_error(cli, "the detection run reads the main branch; --rev does not apply");
+		return usage_error(
+			cli,
+			"the detection run reads the main branch; --rev does not apply");
 	if ((code = open_repo(c)) != 0)
 		return code;
 	o.dry_run = opts[OPT_DRY_RUN].value != NULL;
@@ -846,17 +907,22 @@ static int cmd_run(struct ctx *c)
 	if (err < 0) {
 		honk_buf_release(&ro.out);
 		if (ro.invalid)
-			honk_error_set(err, "the catalog at main has %zu error%s (see honk-status lint)",
-				       ro.invalid, ro.invalid == 1 ? "" : "s");
+			honk_error_set(
+				err,
+				"the catalog at main has %zu error%s (see honk-status lint)",
+				ro.invalid, ro.invalid == 1 ? "" : "s");
 		return honk_cli_fail(cli, err);
 	}
 	if ((code = write_buf(cli, &ro.out)) != 0)
 		return code;
 	if (!cli->quiet)
-		fprintf(stderr, "%s: %s%zu proposed, %zu refreshed, %zu unchanged%s\n",
+		fprintf(stderr,
+			"%s: %s%zu proposed, %zu refreshed, %zu unchanged%s\n",
 			cli->prog, o.dry_run ? "dry run: " : "", ro.proposed,
 			ro.refreshed, ro.unchanged,
-			o.dry_run ? "" : wrote ? "" : "; nothing written");
+			o.dry_run ? ""
+			: wrote	  ? ""
+				  : "; nothing written");
 	return 0;
 }
 
@@ -898,10 +964,12 @@ int main(int argc, char **argv)
 	}
 	if (!cli.nargs) {
 		for (o = 0; opts[o].name; o++) {
-			if (opts[o].value && o != OPT_DRY_RUN && o != OPT_DATASET &&
-			    o != OPT_FULL) {
-				honk_cli_error(&cli, "--%s does not apply to the detection run",
-					       opts[o].name);
+			if (opts[o].value && o != OPT_DRY_RUN &&
+			    o != OPT_DATASET && o != OPT_FULL) {
+				honk_cli_error(
+					&cli,
+					"--%s does not apply to the detection run",
+					opts[o].name);
 				return honk_cli_exit(&cli, HONK_EXIT_USAGE);
 			}
 		}

@@ -86,8 +86,9 @@ static int write_json(struct honk_cli *cli, struct honk_buf *b)
 	failed = fwrite(b->buf, 1, b->len, stdout) != b->len;
 	honk_buf_release(b);
 	if (failed)
-		return honk_cli_fail(cli, honk_error_errno(HONK_ERROR,
-							   "cannot write output"));
+		return honk_cli_fail(cli,
+				     honk_error_errno(HONK_ERROR,
+						      "cannot write output"));
 	return 0;
 }
 
@@ -100,7 +101,8 @@ static int cmd_lint(struct ctx *c)
 	size_t i;
 
 	if (from_index && cli->rev) {
-		honk_cli_error(cli, "--index and --rev cannot be used together");
+		honk_cli_error(cli,
+			       "--index and --rev cannot be used together");
 		return HONK_EXIT_USAGE;
 	}
 	if (cli->nargs > 1) {
@@ -147,7 +149,8 @@ static int cmd_lint(struct ctx *c)
 			honk_diags_count(&c->diags) == 1 ? "" : "s",
 			honk_snapshot_describe(c->snap));
 	else if (cli->verbose)
-		fprintf(stderr, "%s: %zu files, %zu datasets, %zu consumers: ok\n",
+		fprintf(stderr,
+			"%s: %zu files, %zu datasets, %zu consumers: ok\n",
 			cli->prog, c->cat.nfiles, c->cat.ndatasets,
 			c->cat.nconsumers);
 	return code;
@@ -162,17 +165,19 @@ static int load_for_view(struct ctx *c)
 		honk_diags_sort(&c->diags);
 		fflush(stdout);
 		honk_diags_print(&c->diags, stderr);
-		honk_cli_error(c->cli,
-			       "the catalog at %s has %zu error%s (see honk-status lint)",
-			       honk_snapshot_describe(c->snap),
-			       honk_diags_count(&c->diags),
-			       honk_diags_count(&c->diags) == 1 ? "" : "s");
+		honk_cli_error(
+			c->cli,
+			"the catalog at %s has %zu error%s (see honk-status lint)",
+			honk_snapshot_describe(c->snap),
+			honk_diags_count(&c->diags),
+			honk_diags_count(&c->diags) == 1 ? "" : "s");
 		return HONK_EXIT_INVALID;
 	}
 	if (err < 0)
 		return honk_cli_fail(c->cli, err);
 	if (c->cli->nargs > 1) {
-		honk_cli_error(c->cli, "%s takes no arguments", c->cli->args[0]);
+		honk_cli_error(c->cli, "%s takes no arguments",
+			       c->cli->args[0]);
 		return HONK_EXIT_USAGE;
 	}
 	return 0;
@@ -240,7 +245,8 @@ static int table_print(struct table *t, int color)
 			fwrite(p, 1, (size_t)(end - p), stdout);
 			if (!last)
 				fprintf(stdout, "%*s  ",
-					(int)(t->width[col] - (size_t)(end - p)),
+					(int)(t->width[col] -
+					      (size_t)(end - p)),
 					"");
 			p = *end ? end + 1 : end;
 			col++;
@@ -278,9 +284,13 @@ static int cmd_datasets(struct ctx *c)
 			honk_json_kv_str(&j, "dataset", ds->id);
 			honk_json_kv_str(&j, "owner", ds->owner);
 			honk_json_kv_str(&j, "description", ds->description);
-			honk_json_kv_str(&j, "compatibility", honk_policy_names[honk_dataset_policy(cat, ds)]);
+			honk_json_kv_str(
+				&j, "compatibility",
+				honk_policy_names[honk_dataset_policy(cat, ds)]);
 			honk_json_kv_str(&j, "path", ds->path);
-			honk_json_kv_int(&j, "latest", ds->versions[ds->nversions - 1].version);
+			honk_json_kv_int(
+				&j, "latest",
+				ds->versions[ds->nversions - 1].version);
 			honk_json_key(&j, "versions");
 			honk_json_arr_begin(&j);
 			for (k = 0; k < ds->nversions; k++) {
@@ -289,11 +299,17 @@ static int cmd_datasets(struct ctx *c)
 				honk_json_obj_begin(&j);
 				honk_json_kv_int(&j, "version", v->version);
 				honk_json_kv_str(&j, "location", v->location);
-				honk_json_kv_str(&j, "deprecated", v->deprecated);
+				honk_json_kv_str(&j, "deprecated",
+						 v->deprecated);
 				if (v->deprecated) {
-					honk_json_kv_int(&j, "days_left", v->deprecated_days - now);
+					honk_json_kv_int(&j, "days_left",
+							 v->deprecated_days -
+								 now);
 				}
-				honk_json_kv_int(&j, "consumers", (int64_t)count_readers(cat, ds->id, v->version));
+				honk_json_kv_int(
+					&j, "consumers",
+					(int64_t)count_readers(cat, ds->id,
+							       v->version));
 				honk_json_obj_end(&j);
 			}
 			honk_json_arr_end(&j);
@@ -317,10 +333,11 @@ static int cmd_datasets(struct ctx *c)
 			table_cell(&t, 1, ds->owner ? ds->owner : "-", 0);
 			honk_buf_reset(&tmp);
 			for (k = 0; k < ds->nversions; k++) {
-				honk_buf_addf(&tmp, "%s%lld", k ? "," : "",
-					      (long long)ds->versions[k].version);
-				readers += count_readers(cat, ds->id,
-							 ds->versions[k].version);
+				honk_buf_addf(
+					&tmp, "%s%lld", k ? "," : "",
+					(long long)ds->versions[k].version);
+				readers += count_readers(
+					cat, ds->id, ds->versions[k].version);
 			}
 			table_cell(&t, 2, tmp.buf, 0);
 			honk_buf_reset(&tmp);
@@ -333,15 +350,19 @@ static int cmd_datasets(struct ctx *c)
 
 				if (!v->deprecated)
 					continue;
-				honk_buf_addf(&tmp, "%sv%lld %s (%lld day%s %s, %zu consumer%s)",
-					      tmp.len ? "; " : "",
-					      (long long)v->version,
-					      v->deprecated,
-					      (long long)(left < 0 ? -left : left),
-					      (left == 1 || left == -1) ? "" : "s",
-					      left < 0 ? "overdue" : "left",
-					      count_readers(cat, ds->id, v->version),
-					      count_readers(cat, ds->id, v->version) == 1 ? "" : "s");
+				honk_buf_addf(
+					&tmp,
+					"%sv%lld %s (%lld day%s %s, %zu consumer%s)",
+					tmp.len ? "; " : "",
+					(long long)v->version, v->deprecated,
+					(long long)(left < 0 ? -left : left),
+					(left == 1 || left == -1) ? "" : "s",
+					left < 0 ? "overdue" : "left",
+					count_readers(cat, ds->id, v->version),
+					count_readers(cat, ds->id,
+						      v->version) == 1
+						? ""
+						: "s");
 			}
 			table_cell(&t, 4, tmp.len ? tmp.buf : "-", 1);
 		}
@@ -372,7 +393,9 @@ static int cmd_consumers(struct ctx *c)
 			honk_json_obj_begin(&j);
 			honk_json_kv_str(&j, "consumer", co->name);
 			honk_json_kv_str(&j, "owner", co->owner);
-			honk_json_kv_str(&j, "criticality", honk_criticality_names[co->criticality]);
+			honk_json_kv_str(
+				&j, "criticality",
+				honk_criticality_names[co->criticality]);
 			honk_json_kv_str(&j, "path", co->path);
 			honk_json_key(&j, "reads");
 			honk_json_arr_begin(&j);
@@ -422,7 +445,8 @@ static int cmd_consumers(struct ctx *c)
 
 			table_cell(&t, 0, co->name, 0);
 			table_cell(&t, 1, co->owner ? co->owner : "-", 0);
-			table_cell(&t, 2, honk_criticality_names[co->criticality], 0);
+			table_cell(&t, 2,
+				   honk_criticality_names[co->criticality], 0);
 			honk_buf_reset(&tmp);
 			for (k = 0; k < co->nreads; k++)
 				honk_buf_addf(&tmp, "%s%s@%lld", k ? "," : "",

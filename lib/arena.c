@@ -18,7 +18,7 @@
 #include "banned.h"
 
 #define BLOCK_SIZE (64 * 1024)
-#define ALIGN 16
+#define ALIGN	   16
 
 struct honk_arena_block {
 	struct honk_arena_block *next;

@@ -15,9 +15,13 @@ struct honk_arena {
 	size_t used; /* bytes handed out, for limits and reports */
 };
 
-#define HONK_ARENA_INIT { NULL, 0 }
+#define HONK_ARENA_INIT \
+	{               \
+		NULL, 0 \
+	}
 
-/* Zeroed memory, aligned for any object; NULL (and an error) when out of memory. */
+/* Zeroed memory, aligned for any object; NULL (and an error) when out of
+ * memory. */
 void *honk_arena_alloc(struct honk_arena *a, size_t size);
 
 /* A NUL-terminated copy of s[0..len). */

@@ -95,9 +95,10 @@ static int map_fields(struct av *a, const struct honk_ynode *fields,
 	size_t i = 0;
 
 	if (!fields || fields->type != HONK_YSEQ)
-		return honk_yerror(&a->c, fields, "a record needs a list of 'fields'");
-	rec->fields = honk_arena_alloc(a->c.arena,
-				       (fields->n ? fields->n : 1) * sizeof(*rec->fields));
+		return honk_yerror(&a->c, fields,
+				   "a record needs a list of 'fields'");
+	rec->fields = honk_arena_alloc(
+		a->c.arena, (fields->n ? fields->n : 1) * sizeof(*rec->fields));
 	if (!rec->fields)
 		return HONK_ERROR;
 	for (it = fields->first; it; it = it->next) {
@@ -109,23 +110,25 @@ static int map_fields(struct av *a, const struct honk_ynode *fields,
 		int nullable = 0;
 
 		if (it->type != HONK_YMAP || !name || !t) {
-			honk_yerror(&a->c, it, "a field needs a 'name' and a 'type'");
+			honk_yerror(&a->c, it,
+				    "a field needs a 'name' and a 'type'");
 			continue;
 		}
 		f->name = honk_arena_strdup(a->c.arena, name);
 		f->line = it->line;
 		f->col = it->col;
 		if (str_of(honk_ymap_get(it, "doc")))
-			f->description = honk_arena_strdup(a->c.arena,
-							   str_of(honk_ymap_get(it, "doc")));
+			f->description = honk_arena_strdup(
+				a->c.arena, str_of(honk_ymap_get(it, "doc")));
 		if (al) {
 			if (al->type != HONK_YSEQ || al->n > 1 ||
 			    (al->n == 1 && !str_of(al->first))) {
-				honk_yerror(&a->c, al,
-					    "only one alias per field can be mapped (to renamed_from)");
+				honk_yerror(
+					&a->c, al,
+					"only one alias per field can be mapped (to renamed_from)");
 			} else if (al->n == 1) {
-				f->renamed_from = honk_arena_strdup(a->c.arena,
-								    al->first->str);
+				f->renamed_from = honk_arena_strdup(
+					a->c.arena, al->first->str);
 			}
 		}
 		if (map_type(a, t, f, &nullable) < 0) {
@@ -134,10 +137,14 @@ static int map_fields(struct av *a, const struct honk_ynode *fields,
 		}
 		f->required = !nullable;
 		/* the schema's text dies with its document: keep a copy */
-		if (def && !(def->type == HONK_YSCALAR && honk_ynode_is_null(def)))
-			f->default_value = def->type == HONK_YSCALAR
-						   ? honk_arena_strdup(a->c.arena, def->str)
-						   : def->type == HONK_YSEQ ? "[]" : "{}";
+		if (def &&
+		    !(def->type == HONK_YSCALAR && honk_ynode_is_null(def)))
+			f->default_value =
+				def->type == HONK_YSCALAR
+					? honk_arena_strdup(a->c.arena,
+							    def->str)
+				: def->type == HONK_YSEQ ? "[]"
+							 : "{}";
 		i++;
 	}
 	rec->nfields = i;
@@ -161,12 +168,15 @@ static int map_logical(struct av *a, const struct honk_ynode *t,
 		f->type = HONK_T_TIME;
 	else if (!strncmp(lt, "timestamp-", 10) && f->type == HONK_T_INT64)
 		f->type = HONK_T_TIMESTAMP;
-	else if (!strncmp(lt, "local-timestamp-", 16) && f->type == HONK_T_INT64)
+	else if (!strncmp(lt, "local-timestamp-", 16) &&
+		 f->type == HONK_T_INT64)
 		f->type = HONK_T_TIMESTAMP;
 	else if (!strcmp(lt, "decimal") && f->type == HONK_T_BYTES) {
 		f->type = HONK_T_DECIMAL;
 		if (!p || honk_y_int(&a->c, p, 1, 76, &f->precision) < 0)
-			return honk_yerror(&a->c, t, "a decimal needs a precision of 1..76");
+			return honk_yerror(
+				&a->c, t,
+				"a decimal needs a precision of 1..76");
 		if (s && honk_y_int(&a->c, s, 0, f->precision, &f->scale) < 0)
 			return HONK_EINVALID;
 	}
@@ -196,23 +206,29 @@ static int map_type(struct av *a, const struct honk_ynode *t,
 			}
 			if (real) {
 				a->depth--;
-				return honk_yerror(&a->c, t,
-						   "a union of several non-null types cannot be mapped onto one type");
+				return honk_yerror(
+					&a->c, t,
+					"a union of several non-null types cannot be mapped onto one type");
 			}
 			real = it;
 		}
 		if (!real) {
 			a->depth--;
-			return honk_yerror(&a->c, t, "a union of null only cannot be mapped");
+			return honk_yerror(
+				&a->c, t,
+				"a union of null only cannot be mapped");
 		}
 		err = map_type(a, real, f, nullable);
 		a->depth--;
 		return err;
 	}
-	type = t->type == HONK_YSCALAR ? t->str : str_of(honk_ymap_get(t, "type"));
+	type = t->type == HONK_YSCALAR ? t->str
+				       : str_of(honk_ymap_get(t, "type"));
 	if (!type) {
 		a->depth--;
-		return honk_yerror(&a->c, t, "a type must be a name, a union or a mapping with 'type'");
+		return honk_yerror(
+			&a->c, t,
+			"a type must be a name, a union or a mapping with 'type'");
 	}
 	err = 0;
 	for (i = 0; i < sizeof(primitives) / sizeof(primitives[0]); i++)
@@ -223,16 +239,20 @@ static int map_type(struct av *a, const struct honk_ynode *t,
 		if (t->type == HONK_YMAP)
 			err = map_logical(a, t, f);
 	} else if (!strcmp(type, "null")) {
-		err = honk_yerror(&a->c, t, "a field of type null cannot be mapped");
+		err = honk_yerror(&a->c, t,
+				  "a field of type null cannot be mapped");
 	} else if (t->type == HONK_YSCALAR) {
 		const struct named *n = lookup(a, type);
 
 		if (!n) {
-			err = honk_yerror(&a->c, t, "unknown type '%s' (named types must be defined before use)",
-					  type);
+			err = honk_yerror(
+				&a->c, t,
+				"unknown type '%s' (named types must be defined before use)",
+				type);
 		} else if (n->busy) {
-			err = honk_yerror(&a->c, t, "recursive type '%s' cannot be mapped",
-					  type);
+			err = honk_yerror(
+				&a->c, t,
+				"recursive type '%s' cannot be mapped", type);
 		} else {
 			const char *name = f->name;
 
@@ -266,7 +286,8 @@ static int map_type(struct av *a, const struct honk_ynode *t,
 		if (!sym)
 			err = honk_yerror(&a->c, t, "an enum needs 'symbols'");
 		else
-			err = honk_y_strlist(&a->c, sym, &f->symbols, &f->nsymbols);
+			err = honk_y_strlist(&a->c, sym, &f->symbols,
+					     &f->nsymbols);
 		if (name && !err)
 			define(a, t, name, ns ? ns : a->ns, f);
 	} else if (!strcmp(type, "array")) {
@@ -277,7 +298,8 @@ static int map_type(struct av *a, const struct honk_ynode *t,
 		if (!f->items || !honk_ymap_get(t, "items"))
 			err = honk_yerror(&a->c, t, "an array needs 'items'");
 		else
-			err = map_type(a, honk_ymap_get(t, "items"), f->items, &inner);
+			err = map_type(a, honk_ymap_get(t, "items"), f->items,
+				       &inner);
 	} else if (!strcmp(type, "map")) {
 		int inner = 0;
 
@@ -286,7 +308,8 @@ static int map_type(struct av *a, const struct honk_ynode *t,
 		if (!f->values || !honk_ymap_get(t, "values"))
 			err = honk_yerror(&a->c, t, "a map needs 'values'");
 		else
-			err = map_type(a, honk_ymap_get(t, "values"), f->values, &inner);
+			err = map_type(a, honk_ymap_get(t, "values"), f->values,
+				       &inner);
 	} else if (!strcmp(type, "fixed")) {
 		const char *name = str_of(honk_ymap_get(t, "name"));
 
@@ -326,7 +349,8 @@ int honk_avro_import(struct honk_schema *out, struct honk_arena *arena,
 	honk_yctx_init(&a->c, path, diags, arena);
 	map_type(a, doc.root, &top, &nullable);
 	if (!a->c.errors && top.type != HONK_T_RECORD)
-		honk_yerror(&a->c, doc.root, "the top of an Avro schema must be a record");
+		honk_yerror(&a->c, doc.root,
+			    "the top of an Avro schema must be a record");
 	out->fields = top.fields;
 	out->nfields = top.nfields;
 	err = a->c.errors ? HONK_EINVALID : 0;

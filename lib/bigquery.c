@@ -24,34 +24,43 @@
 #include "yaml.h"
 #include "banned.h"
 
-static const char *const known[] = {
-	"name", "type", "mode", "fields", "description", "policyTags",
-	"maxLength", "precision", "scale", "collation",
-	"defaultValueExpression", "roundingMode", NULL
-};
+static const char *const known[] = { "name",
+				     "type",
+				     "mode",
+				     "fields",
+				     "description",
+				     "policyTags",
+				     "maxLength",
+				     "precision",
+				     "scale",
+				     "collation",
+				     "defaultValueExpression",
+				     "roundingMode",
+				     NULL };
 
 static const struct {
 	const char *bq;
 	enum honk_ftype type;
 } types[] = {
-	{ "STRING", HONK_T_STRING },     { "BYTES", HONK_T_BYTES },
-	{ "INTEGER", HONK_T_INT64 },     { "INT64", HONK_T_INT64 },
-	{ "FLOAT", HONK_T_FLOAT64 },     { "FLOAT64", HONK_T_FLOAT64 },
-	{ "NUMERIC", HONK_T_DECIMAL },   { "BIGNUMERIC", HONK_T_DECIMAL },
-	{ "BOOLEAN", HONK_T_BOOLEAN },   { "BOOL", HONK_T_BOOLEAN },
+	{ "STRING", HONK_T_STRING },	   { "BYTES", HONK_T_BYTES },
+	{ "INTEGER", HONK_T_INT64 },	   { "INT64", HONK_T_INT64 },
+	{ "FLOAT", HONK_T_FLOAT64 },	   { "FLOAT64", HONK_T_FLOAT64 },
+	{ "NUMERIC", HONK_T_DECIMAL },	   { "BIGNUMERIC", HONK_T_DECIMAL },
+	{ "BOOLEAN", HONK_T_BOOLEAN },	   { "BOOL", HONK_T_BOOLEAN },
 	{ "TIMESTAMP", HONK_T_TIMESTAMP }, { "DATETIME", HONK_T_TIMESTAMP },
-	{ "DATE", HONK_T_DATE },         { "TIME", HONK_T_TIME },
-	{ "RECORD", HONK_T_RECORD },     { "STRUCT", HONK_T_RECORD },
+	{ "DATE", HONK_T_DATE },	   { "TIME", HONK_T_TIME },
+	{ "RECORD", HONK_T_RECORD },	   { "STRUCT", HONK_T_RECORD },
 };
 
 static int map_fields(struct honk_yctx *c, const struct honk_ynode *list,
 		      struct honk_field **out, size_t *nout, unsigned depth);
 
 /* BigQuery writes numbers as strings ("18"); take either form. */
-static int number(struct honk_yctx *c, const struct honk_ynode *n,
-		  int64_t min, int64_t max, int64_t *out)
+static int number(struct honk_yctx *c, const struct honk_ynode *n, int64_t min,
+		  int64_t max, int64_t *out)
 {
-	if (n->type != HONK_YSCALAR || honk_parse_int(out, n->str, min, max) < 0)
+	if (n->type != HONK_YSCALAR ||
+	    honk_parse_int(out, n->str, min, max) < 0)
 		return honk_yerror(c, n, "expected a number in [%lld, %lld]",
 				   (long long)min, (long long)max);
 	return 0;
@@ -78,10 +87,14 @@ static int map_field(struct honk_yctx *c, const struct honk_ynode *n,
 			continue;
 		s = honk_suggest(k->str, known);
 		if (s)
-			honk_yerror(c, k, "unknown key '%s' in a BigQuery field, did you mean '%s'?",
-				    k->str, s);
+			honk_yerror(
+				c, k,
+				"unknown key '%s' in a BigQuery field, did you mean '%s'?",
+				k->str, s);
 		else
-			honk_yerror(c, k, "unknown key '%s' in a BigQuery field", k->str);
+			honk_yerror(c, k,
+				    "unknown key '%s' in a BigQuery field",
+				    k->str);
 	}
 	f->line = n->line;
 	f->col = n->col;
@@ -97,7 +110,9 @@ static int map_field(struct honk_yctx *c, const struct honk_ynode *n,
 	type = v->str;
 	if ((k = honk_ymap_get(n, "mode"))) {
 		if (k->type != HONK_YSCALAR)
-			return honk_yerror(c, k, "'mode' must be REQUIRED, NULLABLE or REPEATED");
+			return honk_yerror(
+				c, k,
+				"'mode' must be REQUIRED, NULLABLE or REPEATED");
 		mode = k->str;
 	}
 	if (!strcasecmp(mode, "REPEATED")) {
@@ -111,15 +126,19 @@ static int map_field(struct honk_yctx *c, const struct honk_ynode *n,
 	} else if (!strcasecmp(mode, "REQUIRED")) {
 		f->required = 1;
 	} else if (strcasecmp(mode, "NULLABLE") != 0) {
-		return honk_yerror(c, k, "'mode' must be REQUIRED, NULLABLE or REPEATED, not '%s'",
-				   mode);
+		return honk_yerror(
+			c, k,
+			"'mode' must be REQUIRED, NULLABLE or REPEATED, not '%s'",
+			mode);
 	}
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 		if (!strcasecmp(type, types[i].bq))
 			break;
 	if (i == sizeof(types) / sizeof(types[0]))
-		return honk_yerror(c, v, "BigQuery type '%s' cannot be mapped onto honk's schema model",
-				   type);
+		return honk_yerror(
+			c, v,
+			"BigQuery type '%s' cannot be mapped onto honk's schema model",
+			type);
 	elem->type = types[i].type;
 	if (elem->type == HONK_T_DECIMAL) {
 		int big = !strcasecmp(type, "BIGNUMERIC");
@@ -135,7 +154,9 @@ static int map_field(struct honk_yctx *c, const struct honk_ynode *n,
 	}
 	if (elem->type == HONK_T_RECORD) {
 		if (depth >= 15)
-			return honk_yerror(c, n, "records nested deeper than BigQuery's 15 levels");
+			return honk_yerror(
+				c, n,
+				"records nested deeper than BigQuery's 15 levels");
 		return map_fields(c, honk_ymap_get(n, "fields"), &elem->fields,
 				  &elem->nfields, depth + 1);
 	}
@@ -153,7 +174,8 @@ static int map_fields(struct honk_yctx *c, const struct honk_ynode *list,
 
 	if (!list || list->type != HONK_YSEQ)
 		return honk_yerror(c, list, "expected a list of fields");
-	*out = honk_arena_alloc(c->arena, (list->n ? list->n : 1) * sizeof(**out));
+	*out = honk_arena_alloc(c->arena,
+				(list->n ? list->n : 1) * sizeof(**out));
 	if (!*out)
 		return HONK_ERROR;
 	for (it = list->first; it; it = it->next)
@@ -185,8 +207,9 @@ int honk_bigquery_import(struct honk_schema *out, struct honk_arena *arena,
 	if (list->type == HONK_YMAP)
 		list = honk_ymap_get(list, "fields");
 	if (!list) {
-		err = honk_yerror(&c, doc.root,
-				  "expected a list of fields, {\"fields\": [...]} or {\"schema\": {\"fields\": [...]}}");
+		err = honk_yerror(
+			&c, doc.root,
+			"expected a list of fields, {\"fields\": [...]} or {\"schema\": {\"fields\": [...]}}");
 		goto cleanup;
 	}
 	map_fields(&c, list, &out->fields, &out->nfields, 0);

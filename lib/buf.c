@@ -170,7 +170,7 @@ int honk_buf_read_file(struct honk_buf *b, const char *path)
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return honk_error_errno(errno == ENOENT ? HONK_ENOTFOUND
-							 : HONK_ERROR,
+							: HONK_ERROR,
 					"cannot open '%s'", path);
 	for (;;) {
 		n = read(fd, chunk, sizeof(chunk));
@@ -185,9 +185,10 @@ int honk_buf_read_file(struct honk_buf *b, const char *path)
 			break;
 		if ((err = honk_buf_add(b, chunk, (size_t)n)) < 0) {
 			if (err == HONK_ELIMIT)
-				honk_error_set(err,
-					       "'%s' is larger than the limit of %zu bytes",
-					       path, b->max);
+				honk_error_set(
+					err,
+					"'%s' is larger than the limit of %zu bytes",
+					path, b->max);
 			break;
 		}
 	}

@@ -21,7 +21,10 @@ struct honk_buf {
 
 extern char honk_buf__empty[];
 
-#define HONK_BUF_INIT { honk_buf__empty, 0, 0, 0 }
+#define HONK_BUF_INIT                    \
+	{                                \
+		honk_buf__empty, 0, 0, 0 \
+	}
 
 void honk_buf_init(struct honk_buf *b, size_t max);
 void honk_buf_release(struct honk_buf *b);

@@ -160,8 +160,7 @@ static void test_addf(void **state)
 	assert_string_equal(b.buf, "n=42");
 	assert_int_equal(honk_buf_addf(&b, "%s", ""), 0);
 	assert_int_equal(b.len, 4);
-	assert_int_equal(honk_buf_addf(&b, ",%lld", (long long)INT64_MIN),
-			 0);
+	assert_int_equal(honk_buf_addf(&b, ",%lld", (long long)INT64_MIN), 0);
 	assert_string_equal(b.buf, "n=42,-9223372036854775808");
 	assert_int_equal(b.len, strlen(b.buf));
 	honk_buf_release(&b);

@@ -34,12 +34,15 @@
 #include "yaml.h"
 #include "banned.h"
 
-const char *const honk_policy_names[] = {
-	"backward", "forward", "full", "none", "backward_transitive",
-	"forward_transitive", "full_transitive", NULL
-};
-const char *const honk_criticality_names[] = { "low", "medium", "high",
-					       NULL };
+const char *const honk_policy_names[] = { "backward",
+					  "forward",
+					  "full",
+					  "none",
+					  "backward_transitive",
+					  "forward_transitive",
+					  "full_transitive",
+					  NULL };
+const char *const honk_criticality_names[] = { "low", "medium", "high", NULL };
 const char *const honk_on_failure_names[] = { "pause", "rollback", NULL };
 
 /* Everything one load needs, passed to the key functions as `obj` owners. */
@@ -78,8 +81,8 @@ void honk_rollout_cfg_defaults(struct honk_rollout_cfg *cfg)
 	cfg->health.interval_ms = 60 * 1000;
 }
 
-static int wave_item(struct honk_yctx *c, const struct honk_ynode *n,
-		     size_t i, void *obj)
+static int wave_item(struct honk_yctx *c, const struct honk_ynode *n, size_t i,
+		     void *obj)
 {
 	struct honk_rollout_cfg *cfg = obj;
 	struct honk_wave_size *w = &cfg->waves[i];
@@ -92,13 +95,14 @@ static int wave_item(struct honk_yctx *c, const struct honk_ynode *n,
 		const struct honk_wave_size *p = &cfg->waves[i - 1];
 
 		if (p->percent == w->percent && w->size <= p->size)
-			return honk_yerror(c, n,
-					   "wave sizes are cumulative and must grow: %s after %lld%s",
-					   n->str, (long long)p->size,
-					   p->percent ? "%" : "");
+			return honk_yerror(
+				c, n,
+				"wave sizes are cumulative and must grow: %s after %lld%s",
+				n->str, (long long)p->size,
+				p->percent ? "%" : "");
 		if (p->percent && !w->percent)
-			return honk_yerror(c, n,
-					   "a count cannot follow a percentage");
+			return honk_yerror(
+				c, n, "a count cannot follow a percentage");
 	}
 	return 0;
 }
@@ -108,7 +112,8 @@ static int k_waves(struct honk_yctx *c, const struct honk_ynode *n, void *obj)
 	struct honk_rollout_cfg *cfg = obj;
 
 	if (n->type != HONK_YSEQ || n->n == 0)
-		return honk_yerror(c, n, "expected a non-empty list of wave sizes");
+		return honk_yerror(c, n,
+				   "expected a non-empty list of wave sizes");
 	cfg->waves = honk_arena_alloc(c->arena, n->n * sizeof(*cfg->waves));
 	if (!cfg->waves)
 		return HONK_ERROR;
@@ -117,25 +122,25 @@ static int k_waves(struct honk_yctx *c, const struct honk_ynode *n, void *obj)
 	return honk_yseq_walk(c, n, wave_item, cfg);
 }
 
-#define RO_INT(fn, field, bit, lo, hi)                                        \
-	static int fn(struct honk_yctx *c, const struct honk_ynode *n,         \
-		      void *obj)                                               \
-	{                                                                      \
-		struct honk_rollout_cfg *cfg = obj;                            \
-		cfg->set |= bit;                                               \
-		return honk_y_int(c, n, lo, hi, &cfg->field);                  \
+#define RO_INT(fn, field, bit, lo, hi)                                 \
+	static int fn(struct honk_yctx *c, const struct honk_ynode *n, \
+		      void *obj)                                       \
+	{                                                              \
+		struct honk_rollout_cfg *cfg = obj;                    \
+		cfg->set |= bit;                                       \
+		return honk_y_int(c, n, lo, hi, &cfg->field);          \
 	}
 RO_INT(k_max_parallel, max_parallel, HONK_RO_MAX_PARALLEL, 1, 10000)
 RO_INT(k_max_failures, max_failures, HONK_RO_MAX_FAILURES, 0, 10000000)
 RO_INT(k_retries, retries, HONK_RO_RETRIES, 0, 100)
 
-#define RO_DUR(fn, field, bit)                                                 \
-	static int fn(struct honk_yctx *c, const struct honk_ynode *n,         \
-		      void *obj)                                               \
-	{                                                                      \
-		struct honk_rollout_cfg *cfg = obj;                            \
-		cfg->set |= bit;                                               \
-		return honk_y_duration(c, n, &cfg->field);                     \
+#define RO_DUR(fn, field, bit)                                         \
+	static int fn(struct honk_yctx *c, const struct honk_ynode *n, \
+		      void *obj)                                       \
+	{                                                              \
+		struct honk_rollout_cfg *cfg = obj;                    \
+		cfg->set |= bit;                                       \
+		return honk_y_duration(c, n, &cfg->field);             \
 	}
 RO_DUR(k_backoff, backoff_ms, HONK_RO_BACKOFF)
 RO_DUR(k_step_timeout, step_timeout_ms, HONK_RO_STEP_TIMEOUT)
@@ -166,13 +171,13 @@ static int k_on_failure(struct honk_yctx *c, const struct honk_ynode *n,
 	return 0;
 }
 
-#define RO_ARGV(fn, field, bit)                                                \
-	static int fn(struct honk_yctx *c, const struct honk_ynode *n,         \
-		      void *obj)                                               \
-	{                                                                      \
-		struct honk_rollout_cfg *cfg = obj;                            \
-		cfg->set |= bit;                                               \
-		return honk_y_argv(c, n, &cfg->field.v, &cfg->field.n);        \
+#define RO_ARGV(fn, field, bit)                                         \
+	static int fn(struct honk_yctx *c, const struct honk_ynode *n,  \
+		      void *obj)                                        \
+	{                                                               \
+		struct honk_rollout_cfg *cfg = obj;                     \
+		cfg->set |= bit;                                        \
+		return honk_y_argv(c, n, &cfg->field.v, &cfg->field.n); \
 	}
 RO_ARGV(k_apply, apply, HONK_RO_APPLY)
 RO_ARGV(k_verify, verify, HONK_RO_VERIFY)
@@ -202,15 +207,17 @@ static int parse_threshold(struct honk_yctx *c, const struct honk_ynode *n,
 	size_t i;
 
 	if (n->type != HONK_YSCALAR || honk_ynode_is_null(n))
-		return honk_yerror(c, n, "expected a condition such as \"< 0.85\"");
+		return honk_yerror(c, n,
+				   "expected a condition such as \"< 0.85\"");
 	p = n->str;
 	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
 		if (!strncmp(p, ops[i].s, strlen(ops[i].s)))
 			break;
 	if (i == sizeof(ops) / sizeof(ops[0]))
-		return honk_yerror(c, n,
-				   "condition '%s' must start with <, <=, >, >=, == or !=",
-				   n->str);
+		return honk_yerror(
+			c, n,
+			"condition '%s' must start with <, <=, >, >=, == or !=",
+			n->str);
 	t->op = ops[i].op;
 	p += strlen(ops[i].s);
 	while (*p == ' ')
@@ -231,10 +238,10 @@ static int k_h_thresholds(struct honk_yctx *c, const struct honk_ynode *n,
 	size_t i = 0;
 
 	if (n->type != HONK_YMAP)
-		return honk_yerror(c, n, "expected a mapping of metric: condition");
-	cfg->health.thresholds =
-		honk_arena_alloc(c->arena, (n->n ? n->n : 1) *
-						   sizeof(*cfg->health.thresholds));
+		return honk_yerror(c, n,
+				   "expected a mapping of metric: condition");
+	cfg->health.thresholds = honk_arena_alloc(
+		c->arena, (n->n ? n->n : 1) * sizeof(*cfg->health.thresholds));
 	if (!cfg->health.thresholds)
 		return HONK_ERROR;
 	for (k = n->first; k && k->next; k = k->next->next) {
@@ -255,8 +262,8 @@ static int k_h_thresholds(struct honk_yctx *c, const struct honk_ynode *n,
 static int k_h_interval(struct honk_yctx *c, const struct honk_ynode *n,
 			void *obj)
 {
-	return honk_y_duration(c, n,
-			       &((struct honk_rollout_cfg *)obj)->health.interval_ms);
+	return honk_y_duration(
+		c, n, &((struct honk_rollout_cfg *)obj)->health.interval_ms);
 }
 
 static const struct honk_ykey health_keys[] = {
@@ -265,14 +272,14 @@ static const struct honk_ykey health_keys[] = {
 	{ "interval", 0, k_h_interval },
 };
 
-static int k_health(struct honk_yctx *c, const struct honk_ynode *n,
-		    void *obj)
+static int k_health(struct honk_yctx *c, const struct honk_ynode *n, void *obj)
 {
 	struct honk_rollout_cfg *cfg = obj;
 
 	cfg->set |= HONK_RO_HEALTH;
 	return honk_ymap_walk(c, n, "health", health_keys,
-			      sizeof(health_keys) / sizeof(health_keys[0]), cfg);
+			      sizeof(health_keys) / sizeof(health_keys[0]),
+			      cfg);
 }
 
 static const struct honk_ykey rollout_keys[] = {
@@ -308,21 +315,24 @@ static int k_s_honk(struct honk_yctx *c, const struct honk_ynode *n, void *obj)
 	if (honk_y_int(c, n, 0, 1000000, &s->format) < 0)
 		return HONK_EINVALID;
 	if (s->format != 1)
-		return honk_yerror(c, n,
-				   "format version %lld is not supported (this honk reads version 1)",
-				   (long long)s->format);
+		return honk_yerror(
+			c, n,
+			"format version %lld is not supported (this honk reads version 1)",
+			(long long)s->format);
 	return 0;
 }
 
 static int k_s_main(struct honk_yctx *c, const struct honk_ynode *n, void *obj)
 {
-	return honk_y_name(c, n, "branch", &((struct honk_settings *)obj)->main);
+	return honk_y_name(c, n, "branch",
+			   &((struct honk_settings *)obj)->main);
 }
 
 static int k_s_remote(struct honk_yctx *c, const struct honk_ynode *n,
 		      void *obj)
 {
-	return honk_y_name(c, n, "remote", &((struct honk_settings *)obj)->remote);
+	return honk_y_name(c, n, "remote",
+			   &((struct honk_settings *)obj)->remote);
 }
 
 static int y_policy(struct honk_yctx *c, const struct honk_ynode *n,
@@ -417,8 +427,8 @@ static int y_repo_path(struct honk_yctx *c, const struct honk_ynode *n,
 	return 0;
 bad:
 	*out = NULL;
-	return honk_yerror(c, n,
-			   "'%s' must be a relative path inside the repository", s);
+	return honk_yerror(
+		c, n, "'%s' must be a relative path inside the repository", s);
 }
 
 static int k_v_samples(struct honk_yctx *c, const struct honk_ynode *n,
@@ -474,13 +484,15 @@ static void load_schema_file(struct loadctx *l, struct honk_yctx *c,
 	imp = honk_importer_find(v->schema_format, v->schema_file);
 	if (!imp) {
 		if (v->schema_format)
-			honk_yerror(c, honk_ymap_get(vc->node, "schema_format"),
-				    "schema format '%s' has no importer in this version of honk",
-				    v->schema_format);
+			honk_yerror(
+				c, honk_ymap_get(vc->node, "schema_format"),
+				"schema format '%s' has no importer in this version of honk",
+				v->schema_format);
 		else
-			honk_yerror(c, at,
-				    "cannot tell the format of '%s': set schema_format",
-				    v->schema_file);
+			honk_yerror(
+				c, at,
+				"cannot tell the format of '%s': set schema_format",
+				v->schema_file);
 		return;
 	}
 	honk_buf_reset(&l->tmp);
@@ -527,11 +539,14 @@ static int version_item(struct honk_yctx *c, const struct honk_ynode *n,
 	if (n->type != HONK_YMAP)
 		return err;
 	if (honk_ymap_get(n, "schema") && honk_ymap_get(n, "schema_file"))
-		honk_yerror(c, honk_ymap_get(n, "schema_file"),
-			    "a version has either 'schema' or 'schema_file', not both");
-	else if (!honk_ymap_get(n, "schema") && !honk_ymap_get(n, "schema_file"))
+		honk_yerror(
+			c, honk_ymap_get(n, "schema_file"),
+			"a version has either 'schema' or 'schema_file', not both");
+	else if (!honk_ymap_get(n, "schema") &&
+		 !honk_ymap_get(n, "schema_file"))
 		honk_yerror(c, n, "a version needs 'schema' or 'schema_file'");
-	if (honk_ymap_get(n, "schema_format") && !honk_ymap_get(n, "schema_file"))
+	if (honk_ymap_get(n, "schema_format") &&
+	    !honk_ymap_get(n, "schema_file"))
 		honk_yerror(c, honk_ymap_get(n, "schema_format"),
 			    "'schema_format' goes with 'schema_file'");
 	if (vc.v->schema_file && !honk_ymap_get(n, "schema"))
@@ -548,23 +563,23 @@ static int k_d_dataset(struct honk_yctx *c, const struct honk_ynode *n,
 	if (honk_y_name(c, n, "dataset", &id) < 0)
 		return HONK_EINVALID;
 	if (strcmp(id, dc->ds->id) != 0)
-		return honk_yerror(c, n,
-				   "dataset '%s' does not match its file, which says '%s'",
-				   id, dc->ds->id);
+		return honk_yerror(
+			c, n,
+			"dataset '%s' does not match its file, which says '%s'",
+			id, dc->ds->id);
 	return 0;
 }
 
-static int k_d_owner(struct honk_yctx *c, const struct honk_ynode *n,
-		     void *obj)
+static int k_d_owner(struct honk_yctx *c, const struct honk_ynode *n, void *obj)
 {
-	return honk_y_name(c, n, "owner", &((struct dataset_ctx *)obj)->ds->owner);
+	return honk_y_name(c, n, "owner",
+			   &((struct dataset_ctx *)obj)->ds->owner);
 }
 
 static int k_d_description(struct honk_yctx *c, const struct honk_ynode *n,
 			   void *obj)
 {
-	return honk_y_str(c, n,
-			  &((struct dataset_ctx *)obj)->ds->description);
+	return honk_y_str(c, n, &((struct dataset_ctx *)obj)->ds->description);
 }
 
 static int k_d_compat(struct honk_yctx *c, const struct honk_ynode *n,
@@ -583,7 +598,8 @@ static int k_d_versions(struct honk_yctx *c, const struct honk_ynode *n,
 	int err;
 
 	if (n->type != HONK_YSEQ || n->n == 0)
-		return honk_yerror(c, n, "expected a non-empty list of versions");
+		return honk_yerror(c, n,
+				   "expected a non-empty list of versions");
 	ds->versions = honk_arena_alloc(c->arena, n->n * sizeof(*ds->versions));
 	if (!ds->versions)
 		return HONK_ERROR;
@@ -599,10 +615,11 @@ static int k_d_versions(struct honk_yctx *c, const struct honk_ynode *n,
 			honk_yerror(c, vn ? vn : it, "duplicate version %lld",
 				    (long long)v->version);
 		else if (v->version < ds->versions[i - 1].version)
-			honk_yerror(c, vn ? vn : it,
-				    "versions must be listed in ascending order: %lld after %lld",
-				    (long long)v->version,
-				    (long long)ds->versions[i - 1].version);
+			honk_yerror(
+				c, vn ? vn : it,
+				"versions must be listed in ascending order: %lld after %lld",
+				(long long)v->version,
+				(long long)ds->versions[i - 1].version);
 	}
 	return err;
 }
@@ -620,7 +637,8 @@ static const struct honk_ykey dataset_keys[] = {
 static int k_r_dataset(struct honk_yctx *c, const struct honk_ynode *n,
 		       void *obj)
 {
-	return honk_y_name(c, n, "dataset", &((struct honk_read *)obj)->dataset);
+	return honk_y_name(c, n, "dataset",
+			   &((struct honk_read *)obj)->dataset);
 }
 
 static int k_r_version(struct honk_yctx *c, const struct honk_ynode *n,
@@ -665,8 +683,8 @@ static const struct honk_ykey read_keys[] = {
 	{ "fields", 0, k_r_fields },
 };
 
-static int read_item(struct honk_yctx *c, const struct honk_ynode *n,
-		     size_t i, void *obj)
+static int read_item(struct honk_yctx *c, const struct honk_ynode *n, size_t i,
+		     void *obj)
 {
 	struct honk_consumer *co = obj;
 	struct honk_read *r = &co->reads[i];
@@ -691,16 +709,17 @@ static int k_c_consumer(struct honk_yctx *c, const struct honk_ynode *n,
 	if (honk_y_name(c, n, "consumer", &cc->co->name) < 0)
 		return HONK_EINVALID;
 	if (strcmp(cc->co->name, cc->expected) != 0)
-		return honk_yerror(c, n,
-				   "consumer '%s' does not match its file name '%s.yaml'",
-				   cc->co->name, cc->expected);
+		return honk_yerror(
+			c, n,
+			"consumer '%s' does not match its file name '%s.yaml'",
+			cc->co->name, cc->expected);
 	return 0;
 }
 
-static int k_c_owner(struct honk_yctx *c, const struct honk_ynode *n,
-		     void *obj)
+static int k_c_owner(struct honk_yctx *c, const struct honk_ynode *n, void *obj)
 {
-	return honk_y_name(c, n, "owner", &((struct consumer_ctx *)obj)->co->owner);
+	return honk_y_name(c, n, "owner",
+			   &((struct consumer_ctx *)obj)->co->owner);
 }
 
 static int k_c_crit(struct honk_yctx *c, const struct honk_ynode *n, void *obj)
@@ -709,12 +728,12 @@ static int k_c_crit(struct honk_yctx *c, const struct honk_ynode *n, void *obj)
 
 	if (honk_y_enum(c, n, honk_criticality_names, &v) < 0)
 		return HONK_EINVALID;
-	((struct consumer_ctx *)obj)->co->criticality = (enum honk_criticality)v;
+	((struct consumer_ctx *)obj)->co->criticality =
+		(enum honk_criticality)v;
 	return 0;
 }
 
-static int k_c_reads(struct honk_yctx *c, const struct honk_ynode *n,
-		     void *obj)
+static int k_c_reads(struct honk_yctx *c, const struct honk_ynode *n, void *obj)
 {
 	struct honk_consumer *co = ((struct consumer_ctx *)obj)->co;
 
@@ -736,10 +755,10 @@ static int k_c_produces(struct honk_yctx *c, const struct honk_ynode *n,
 
 	if (n->type != HONK_YSEQ)
 		return honk_yerror(c, n, "expected a list of datasets");
-	co->produces = honk_arena_alloc(c->arena,
-					(n->n + 1) * sizeof(*co->produces));
-	co->produces_pos = honk_arena_alloc(c->arena, (2 * n->n + 1) *
-							      sizeof(unsigned));
+	co->produces =
+		honk_arena_alloc(c->arena, (n->n + 1) * sizeof(*co->produces));
+	co->produces_pos =
+		honk_arena_alloc(c->arena, (2 * n->n + 1) * sizeof(unsigned));
 	if (!co->produces || !co->produces_pos)
 		return HONK_ERROR;
 	for (it = n->first; it; it = it->next) {
@@ -753,8 +772,7 @@ static int k_c_produces(struct honk_yctx *c, const struct honk_ynode *n,
 	return 0;
 }
 
-static int k_c_repo(struct honk_yctx *c, const struct honk_ynode *n,
-		    void *obj)
+static int k_c_repo(struct honk_yctx *c, const struct honk_ynode *n, void *obj)
 {
 	struct honk_consumer *co = ((struct consumer_ctx *)obj)->co;
 	const char *p;
@@ -762,11 +780,15 @@ static int k_c_repo(struct honk_yctx *c, const struct honk_ynode *n,
 	if (honk_y_str(c, n, &co->repo) < 0)
 		return HONK_EINVALID;
 	if (!*co->repo || co->repo[0] == '-')
-		return honk_yerror(c, n, "repo '%s' must be a URL or a path, not an option",
-				   co->repo);
+		return honk_yerror(
+			c, n,
+			"repo '%s' must be a URL or a path, not an option",
+			co->repo);
 	for (p = co->repo; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return honk_yerror(c, n, "repo must not contain control characters");
+			return honk_yerror(
+				c, n,
+				"repo must not contain control characters");
 	return 0;
 }
 
@@ -783,8 +805,7 @@ static int k_c_branch(struct honk_yctx *c, const struct honk_ynode *n,
 	return 0;
 }
 
-static int k_c_paths(struct honk_yctx *c, const struct honk_ynode *n,
-		     void *obj)
+static int k_c_paths(struct honk_yctx *c, const struct honk_ynode *n, void *obj)
 {
 	struct honk_consumer *co = ((struct consumer_ctx *)obj)->co;
 	const struct honk_ynode *it;
@@ -797,23 +818,22 @@ static int k_c_paths(struct honk_yctx *c, const struct honk_ynode *n,
 
 		if (!*p || *p == '/' || !strncmp(p, "../", 3) ||
 		    strstr(p, "/../") || !strcmp(p, ".."))
-			honk_yerror(c, it,
-				    "path pattern '%s' must stay inside the repository",
-				    p);
+			honk_yerror(
+				c, it,
+				"path pattern '%s' must stay inside the repository",
+				p);
 	}
 	return 0;
 }
 
-static int k_c_test(struct honk_yctx *c, const struct honk_ynode *n,
-		    void *obj)
+static int k_c_test(struct honk_yctx *c, const struct honk_ynode *n, void *obj)
 {
 	struct honk_consumer *co = ((struct consumer_ctx *)obj)->co;
 
 	return honk_y_argv(c, n, &co->test.v, &co->test.n);
 }
 
-static int k_c_wave(struct honk_yctx *c, const struct honk_ynode *n,
-		    void *obj)
+static int k_c_wave(struct honk_yctx *c, const struct honk_ynode *n, void *obj)
 {
 	return honk_y_int(c, n, 1, 1000,
 			  &((struct consumer_ctx *)obj)->co->wave);
@@ -860,9 +880,9 @@ static int parse_bytes(struct loadctx *l, struct honk_ydoc *doc,
 	if (!doc->root)
 		return honk_diag_add(l->diags, path, 1, 1, "file is empty");
 	if (doc->root->type != HONK_YMAP)
-		return honk_diag_add(l->diags, path, doc->root->line,
-				     doc->root->col,
-				     "expected a mapping at the top of the file");
+		return honk_diag_add(
+			l->diags, path, doc->root->line, doc->root->col,
+			"expected a mapping at the top of the file");
 	*root = doc->root;
 	return 0;
 }
@@ -880,9 +900,10 @@ static int parse_file(struct loadctx *l, struct honk_ydoc *doc,
 	honk_buf_reset(&l->blob);
 	err = honk_repo_read_blob(&l->blob, l->repo, blob);
 	if (err == HONK_ELIMIT)
-		return honk_diag_add(l->diags, path, 1, 1,
-				     "file is larger than the limit of %u bytes",
-				     HONK_YAML_MAX_SIZE);
+		return honk_diag_add(
+			l->diags, path, 1, 1,
+			"file is larger than the limit of %u bytes",
+			HONK_YAML_MAX_SIZE);
 	if (err < 0) {
 		l->sys_err = err;
 		return err;
@@ -906,7 +927,8 @@ static int is_yaml_path(struct loadctx *l, const char *path, unsigned mode)
 			      "catalog files must not be symbolic links");
 		return 0;
 	}
-	return mode == GIT_FILEMODE_BLOB || mode == GIT_FILEMODE_BLOB_EXECUTABLE;
+	return mode == GIT_FILEMODE_BLOB ||
+	       mode == GIT_FILEMODE_BLOB_EXECUTABLE;
 }
 
 static int load_dataset(const char *path, const git_oid *blob,
@@ -1022,12 +1044,14 @@ static int load_settings(struct loadctx *l)
 	honk_buf_reset(&l->blob);
 	err = honk_snapshot_read(&l->blob, l->snap, "honk.yaml");
 	if (err == HONK_ENOTFOUND)
-		return honk_diag_add(l->diags, "honk.yaml", 1, 1,
-				     "not a honk catalog: no honk.yaml at the top of the repository");
+		return honk_diag_add(
+			l->diags, "honk.yaml", 1, 1,
+			"not a honk catalog: no honk.yaml at the top of the repository");
 	if (err == HONK_ELIMIT)
-		return honk_diag_add(l->diags, "honk.yaml", 1, 1,
-				     "file is larger than the limit of %u bytes",
-				     HONK_YAML_MAX_SIZE);
+		return honk_diag_add(
+			l->diags, "honk.yaml", 1, 1,
+			"file is larger than the limit of %u bytes",
+			HONK_YAML_MAX_SIZE);
 	if (err < 0)
 		return l->sys_err = err;
 	return parse_settings(l, l->blob.buf, l->blob.len);
@@ -1064,8 +1088,8 @@ const struct honk_dataset *honk_catalog_dataset(const struct honk_catalog *cat,
 {
 	if (!cat->ndatasets)
 		return NULL;
-	return bsearch(id, cat->datasets, cat->ndatasets, sizeof(*cat->datasets),
-		       key_dataset);
+	return bsearch(id, cat->datasets, cat->ndatasets,
+		       sizeof(*cat->datasets), key_dataset);
 }
 
 const struct honk_consumer *
@@ -1117,37 +1141,40 @@ static void check_reads(struct loadctx *l)
 				continue;
 			ds = honk_catalog_dataset(cat, r->dataset);
 			if (!ds) {
-				honk_diag_add(l->diags, co->path, r->line,
-					      r->col,
-					      "reads dataset '%s', which is not in the catalog",
-					      r->dataset);
+				honk_diag_add(
+					l->diags, co->path, r->line, r->col,
+					"reads dataset '%s', which is not in the catalog",
+					r->dataset);
 				continue;
 			}
 			v = honk_dataset_version(ds, r->version);
 			if (!v) {
-				honk_diag_add(l->diags, co->path,
-					      r->version_line, r->version_col,
-					      "reads version %lld of '%s', which has no such version",
-					      (long long)r->version, r->dataset);
+				honk_diag_add(
+					l->diags, co->path, r->version_line,
+					r->version_col,
+					"reads version %lld of '%s', which has no such version",
+					(long long)r->version, r->dataset);
 				continue;
 			}
 			for (k = 0; k < r->nfields; k++)
 				if (v->schema.nfields &&
 				    !honk_schema_find(&v->schema, r->fields[k]))
-					honk_diag_add(l->diags, co->path,
-						      r->line, r->col,
-						      "reads field '%s', which version %lld of '%s' does not have",
-						      r->fields[k],
-						      (long long)r->version,
-						      r->dataset);
+					honk_diag_add(
+						l->diags, co->path, r->line,
+						r->col,
+						"reads field '%s', which version %lld of '%s' does not have",
+						r->fields[k],
+						(long long)r->version,
+						r->dataset);
 		}
 		for (j = 0; j < co->nproduces; j++)
 			if (!honk_catalog_dataset(cat, co->produces[j]))
-				honk_diag_add(l->diags, co->path,
-					      co->produces_pos[2 * j],
-					      co->produces_pos[2 * j + 1],
-					      "produces dataset '%s', which is not in the catalog",
-					      co->produces[j]);
+				honk_diag_add(
+					l->diags, co->path,
+					co->produces_pos[2 * j],
+					co->produces_pos[2 * j + 1],
+					"produces dataset '%s', which is not in the catalog",
+					co->produces[j]);
 	}
 }
 
@@ -1182,7 +1209,8 @@ static int build_graph(struct honk_catalog *cat, struct graph *g)
 		for (j = 0; j < co->nreads; j++) {
 			const struct honk_dataset *from =
 				co->reads[j].dataset
-					? honk_catalog_dataset(cat, co->reads[j].dataset)
+					? honk_catalog_dataset(
+						  cat, co->reads[j].dataset)
 					: NULL;
 			if (from)
 				count[from - cat->datasets] += co->nproduces;
@@ -1202,7 +1230,8 @@ static int build_graph(struct honk_catalog *cat, struct graph *g)
 		for (j = 0; j < co->nreads; j++) {
 			const struct honk_dataset *from =
 				co->reads[j].dataset
-					? honk_catalog_dataset(cat, co->reads[j].dataset)
+					? honk_catalog_dataset(
+						  cat, co->reads[j].dataset)
 					: NULL;
 			size_t f;
 
@@ -1211,10 +1240,13 @@ static int build_graph(struct honk_catalog *cat, struct graph *g)
 			f = (size_t)(from - cat->datasets);
 			for (k = 0; k < co->nproduces; k++) {
 				const struct honk_dataset *to =
-					honk_catalog_dataset(cat, co->produces[k]);
-				struct edge *e = &g->edges[g->first[f] + count[f]++];
+					honk_catalog_dataset(cat,
+							     co->produces[k]);
+				struct edge *e =
+					&g->edges[g->first[f] + count[f]++];
 
-				e->to = to ? (size_t)(to - cat->datasets) : (size_t)-1;
+				e->to = to ? (size_t)(to - cat->datasets)
+					   : (size_t)-1;
 				e->consumer = i;
 				e->produce = k;
 			}
@@ -1241,8 +1273,7 @@ static void report_cycle(struct loadctx *l, const struct graph *g,
 		const struct edge *e = &g->edges[stack_edge[i]];
 
 		if (i == start)
-			honk_buf_addstr(&msg,
-					cat->datasets[closing->to].id);
+			honk_buf_addstr(&msg, cat->datasets[closing->to].id);
 		honk_buf_addf(&msg, " -> %s -> %s",
 			      cat->consumers[e->consumer].name,
 			      cat->datasets[e->to].id);
@@ -1251,7 +1282,8 @@ static void report_cycle(struct loadctx *l, const struct graph *g,
 		honk_buf_addstr(&msg, cat->datasets[closing->to].id);
 	honk_buf_addf(&msg, " -> %s -> %s", co->name,
 		      cat->datasets[closing->to].id);
-	honk_diag_add(l->diags, co->path, co->produces_pos[2 * closing->produce],
+	honk_diag_add(l->diags, co->path,
+		      co->produces_pos[2 * closing->produce],
 		      co->produces_pos[2 * closing->produce + 1], "%s",
 		      msg.buf);
 	honk_buf_release(&msg);
@@ -1442,9 +1474,10 @@ static void *work(void *arg)
 
 	for (i = w->start; i < w->jobs->n; i += w->step) {
 		const struct job *j = &w->jobs->v[i];
-		int err = j->consumer
-				  ? load_consumer(j->path, &j->oid, j->mode, &w->l)
-				  : load_dataset(j->path, &j->oid, j->mode, &w->l);
+		int err = j->consumer ? load_consumer(j->path, &j->oid, j->mode,
+						      &w->l)
+				      : load_dataset(j->path, &j->oid, j->mode,
+						     &w->l);
 
 		if (err < 0 && err != HONK_EINVALID) {
 			w->err = err;
@@ -1513,7 +1546,8 @@ static int load_files(struct loadctx *l, const struct jobs *js)
 	if (!w)
 		return honk_error_set(HONK_ERROR, "out of memory");
 	for (i = 0; i < n; i++) {
-		loadctx_init(&w[i].l, &w[i].part, l->repo, l->snap, &w[i].diags);
+		loadctx_init(&w[i].l, &w[i].part, l->repo, l->snap,
+			     &w[i].diags);
 		w[i].diags.max = l->diags->max;
 		w[i].jobs = js;
 		w[i].start = i;

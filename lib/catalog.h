@@ -33,8 +33,14 @@ extern const char *const honk_criticality_names[];
 enum honk_on_failure { HONK_ON_FAILURE_PAUSE, HONK_ON_FAILURE_ROLLBACK };
 extern const char *const honk_on_failure_names[];
 
-enum honk_cmp { HONK_CMP_LT, HONK_CMP_LE, HONK_CMP_GT, HONK_CMP_GE,
-		HONK_CMP_EQ, HONK_CMP_NE };
+enum honk_cmp {
+	HONK_CMP_LT,
+	HONK_CMP_LE,
+	HONK_CMP_GT,
+	HONK_CMP_GE,
+	HONK_CMP_EQ,
+	HONK_CMP_NE
+};
 
 struct honk_threshold {
 	const char *key;
@@ -90,9 +96,9 @@ struct honk_rollout_cfg {
 void honk_rollout_cfg_defaults(struct honk_rollout_cfg *cfg);
 
 struct honk_settings {
-	int64_t format;        /* honk: 1 */
-	const char *main;      /* branch name */
-	const char *remote;    /* NULL when none */
+	int64_t format;	    /* honk: 1 */
+	const char *main;   /* branch name */
+	const char *remote; /* NULL when none */
 	enum honk_policy compatibility;
 	struct honk_rollout_cfg rollout;
 };
@@ -159,7 +165,10 @@ struct honk_catalog {
 	size_t nfiles; /* catalog files read */
 };
 
-#define HONK_CATALOG_INIT { 0 }
+#define HONK_CATALOG_INIT \
+	{                 \
+		0         \
+	}
 
 /*
  * Load and validate everything at snap. Every problem goes to diags;

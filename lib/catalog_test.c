@@ -13,16 +13,17 @@
 #include "catalog.h"
 #include "banned.h"
 
-static const char settings[] = "honk: 1\n"
-			       "compatibility: full\n"
-			       "rollout:\n"
-			       "  waves: [1, 10%, 100%]\n"
-			       "  backoff: 1m\n"
-			       "  wave_gap: manual\n"
-			       "  apply: ./ops/apply.sh --now\n"
-			       "  health:\n"
-			       "    command: [./ops/health.sh]\n"
-			       "    thresholds: {cpu: \"< 0.85\", errors: \">= 1\"}\n";
+static const char settings[] =
+	"honk: 1\n"
+	"compatibility: full\n"
+	"rollout:\n"
+	"  waves: [1, 10%, 100%]\n"
+	"  backoff: 1m\n"
+	"  wave_gap: manual\n"
+	"  apply: ./ops/apply.sh --now\n"
+	"  health:\n"
+	"    command: [./ops/health.sh]\n"
+	"    thresholds: {cpu: \"< 0.85\", errors: \">= 1\"}\n";
 
 static const char plays[] =
 	"dataset: plays.user_plays\n"
@@ -114,7 +115,8 @@ static void valid_catalog_builds_the_model(void **state)
 	assert_int_equal(ds->nversions, 2);
 	assert_string_equal(ds->versions[0].deprecated, "2026-12-31");
 	assert_int_equal(ds->versions[0].deprecated_days, 20818);
-	assert_string_equal(ds->versions[1].schema.fields[1].renamed_from, "ts");
+	assert_string_equal(ds->versions[1].schema.fields[1].renamed_from,
+			    "ts");
 	assert_null(honk_catalog_dataset(&cat, "plays.nope"));
 
 	co = honk_catalog_consumer(&cat, "reports");
@@ -132,9 +134,11 @@ static void valid_catalog_builds_the_model(void **state)
 	assert_int_equal(cat.settings.rollout.retries, 2); /* default kept */
 	assert_int_equal(cat.settings.rollout.apply.n, 3);
 	assert_string_equal(cat.settings.rollout.apply.v[0], "/bin/sh");
-	assert_string_equal(cat.settings.rollout.apply.v[2], "./ops/apply.sh --now");
+	assert_string_equal(cat.settings.rollout.apply.v[2],
+			    "./ops/apply.sh --now");
 	assert_int_equal(cat.settings.rollout.health.nthresholds, 2);
-	assert_int_equal(cat.settings.rollout.health.thresholds[1].op, HONK_CMP_GE);
+	assert_int_equal(cat.settings.rollout.health.thresholds[1].op,
+			 HONK_CMP_GE);
 	honk_catalog_release(&cat);
 }
 
@@ -165,11 +169,12 @@ static void dangling_references_are_reported(void **state)
 	    "  - {dataset: plays.user_plays, version: 9}\n"
 	    "  - {dataset: plays.user_plays, version: 4, fields: [ts]}\n"
 	    "produces: [royalty.none]\n");
-	expect_messages(&f,
-			"consumers/a.yaml:3:5: reads dataset 'plays.nope', which is not in the catalog\n"
-			"consumers/a.yaml:4:42: reads version 9 of 'plays.user_plays', which has no such version\n"
-			"consumers/a.yaml:5:5: reads field 'ts', which version 4 of 'plays.user_plays' does not have\n"
-			"consumers/a.yaml:6:12: produces dataset 'royalty.none', which is not in the catalog\n");
+	expect_messages(
+		&f,
+		"consumers/a.yaml:3:5: reads dataset 'plays.nope', which is not in the catalog\n"
+		"consumers/a.yaml:4:42: reads version 9 of 'plays.user_plays', which has no such version\n"
+		"consumers/a.yaml:5:5: reads field 'ts', which version 4 of 'plays.user_plays' does not have\n"
+		"consumers/a.yaml:6:12: produces dataset 'royalty.none', which is not in the catalog\n");
 }
 
 static void produces_cycle_is_reported_once(void **state)
@@ -185,9 +190,10 @@ static void produces_cycle_is_reported_once(void **state)
 	    "consumer: payouts\n"
 	    "reads: [{dataset: royalty.daily, version: 1}]\n"
 	    "produces: [plays.user_plays]\n");
-	expect_messages(&f,
-			"consumers/payouts.yaml:3:12: produces makes a cycle: "
-			"plays.user_plays -> reports -> royalty.daily -> payouts -> plays.user_plays\n");
+	expect_messages(
+		&f,
+		"consumers/payouts.yaml:3:12: produces makes a cycle: "
+		"plays.user_plays -> reports -> royalty.daily -> payouts -> plays.user_plays\n");
 }
 
 static void self_loop_is_a_cycle(void **state)
@@ -201,9 +207,8 @@ static void self_loop_is_a_cycle(void **state)
 	    "consumer: loop\n"
 	    "reads: [{dataset: royalty.daily, version: 1}]\n"
 	    "produces: [royalty.daily]\n");
-	expect_messages(&f,
-			"consumers/loop.yaml:3:12: produces makes a cycle: "
-			"royalty.daily -> loop -> royalty.daily\n");
+	expect_messages(&f, "consumers/loop.yaml:3:12: produces makes a cycle: "
+			    "royalty.daily -> loop -> royalty.daily\n");
 }
 
 static void identity_follows_the_path(void **state)
@@ -220,10 +225,11 @@ static void identity_follows_the_path(void **state)
 	    "consumer: b\nreads: [{dataset: plays.user_plays, version: 1}]\n");
 	add(&f, "consumers/z/b.yaml",
 	    "consumer: b\nreads: [{dataset: plays.user_plays, version: 1}]\n");
-	expect_messages(&f,
-			"consumers/x/a.yaml:1:11: consumer 'b' does not match its file name 'a.yaml' (at consumer)\n"
-			"consumers/z/b.yaml:1:1: consumer 'b' is also defined in consumers/y/b.yaml\n"
-			"datasets/plays/user_plays.yaml:1:10: dataset 'plays.other' does not match its file, which says 'plays.user_plays' (at dataset)\n");
+	expect_messages(
+		&f,
+		"consumers/x/a.yaml:1:11: consumer 'b' does not match its file name 'a.yaml' (at consumer)\n"
+		"consumers/z/b.yaml:1:1: consumer 'b' is also defined in consumers/y/b.yaml\n"
+		"datasets/plays/user_plays.yaml:1:10: dataset 'plays.other' does not match its file, which says 'plays.user_plays' (at dataset)\n");
 }
 
 static void every_error_of_a_file_is_reported(void **state)
@@ -238,13 +244,14 @@ static void every_error_of_a_file_is_reported(void **state)
 	    "criticality: urgent\n"
 	    "reads: [{dataset: plays.user_plays, version: 4, feilds: [x]}]\n"
 	    "wave: 0\n");
-	expect_messages(&f,
-			"consumers/a.yaml:2:14: unknown value 'urgent' (one of: low, medium, high) (at criticality)\n"
-			"consumers/a.yaml:3:49: unknown key 'feilds' in a read, did you mean 'fields'? (at reads[0])\n"
-			"consumers/a.yaml:4:7: '0' is out of range [1, 1000] (at wave)\n"
-			"honk.yaml:2:16: unknown value 'backwards', did you mean 'backward'? "
-			"(one of: backward, forward, full, none, backward_transitive, forward_transitive, full_transitive) (at compatibility)\n"
-			"honk.yaml:3:1: unknown key 'mian' in honk.yaml, did you mean 'main'?\n");
+	expect_messages(
+		&f,
+		"consumers/a.yaml:2:14: unknown value 'urgent' (one of: low, medium, high) (at criticality)\n"
+		"consumers/a.yaml:3:49: unknown key 'feilds' in a read, did you mean 'fields'? (at reads[0])\n"
+		"consumers/a.yaml:4:7: '0' is out of range [1, 1000] (at wave)\n"
+		"honk.yaml:2:16: unknown value 'backwards', did you mean 'backward'? "
+		"(one of: backward, forward, full, none, backward_transitive, forward_transitive, full_transitive) (at compatibility)\n"
+		"honk.yaml:3:1: unknown key 'mian' in honk.yaml, did you mean 'main'?\n");
 }
 
 static void schema_file_without_repository(void **state)
@@ -259,10 +266,11 @@ static void schema_file_without_repository(void **state)
 	    "  - {version: 1, schema_file: schemas/p/1.avsc, schema_format: avro}\n"
 	    "  - {version: 2, schema_file: ../../etc/passwd}\n"
 	    "  - {version: 3}\n");
-	expect_messages(&f,
-			"datasets/plays/user_plays.yaml:3:31: schema file 'schemas/p/1.avsc' does not exist (at versions[0])\n"
-			"datasets/plays/user_plays.yaml:4:31: '../../etc/passwd' must be a relative path inside the repository (at versions[1].schema_file)\n"
-			"datasets/plays/user_plays.yaml:5:5: a version needs 'schema' or 'schema_file' (at versions[2])\n");
+	expect_messages(
+		&f,
+		"datasets/plays/user_plays.yaml:3:31: schema file 'schemas/p/1.avsc' does not exist (at versions[0])\n"
+		"datasets/plays/user_plays.yaml:4:31: '../../etc/passwd' must be a relative path inside the repository (at versions[1].schema_file)\n"
+		"datasets/plays/user_plays.yaml:5:5: a version needs 'schema' or 'schema_file' (at versions[2])\n");
 }
 
 int main(void)

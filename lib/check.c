@@ -55,24 +55,30 @@ int honk_check_catalogs(const struct honk_catalog *base,
 		for (k = 0; k < ds->nversions; k++) {
 			const struct honk_version *v = &ds->versions[k];
 			const struct honk_version *was =
-				old ? honk_dataset_version(old, v->version) : NULL;
+				old ? honk_dataset_version(old, v->version)
+				    : NULL;
 			struct honk_diff d = HONK_DIFF_INIT;
 			int64_t against = -1;
 			int r;
 
 			if (was) {
-				/* released: any change to its schema or location */
-				if (honk_diff_schemas(&d, &was->schema, &v->schema,
-						      was->location, v->location) < 0) {
+				/* released: any change to its schema or
+				 * location */
+				if (honk_diff_schemas(&d, &was->schema,
+						      &v->schema, was->location,
+						      v->location) < 0) {
 					err = HONK_ERROR;
 					break;
 				}
 				if (d.n) {
 					honk_buf_reset(&msg);
 					summarize(&msg, &d, policy, 0);
-					honk_diag_add(findings, ds->path, v->line, v->col,
-						      "version %lld of %s is released and was edited in place: %s",
-						      (long long)v->version, ds->id, msg.buf);
+					honk_diag_add(
+						findings, ds->path, v->line,
+						v->col,
+						"version %lld of %s is released and was edited in place: %s",
+						(long long)v->version, ds->id,
+						msg.buf);
 				}
 				honk_diff_release(&d);
 				continue;
@@ -84,21 +90,24 @@ int honk_check_catalogs(const struct honk_catalog *base,
 			}
 			if (!r)
 				continue;
-			if (honk_diff_schemas(&d, &honk_dataset_version(ds, against)->schema,
-					      &v->schema, NULL, NULL) < 0) {
+			if (honk_diff_schemas(
+				    &d,
+				    &honk_dataset_version(ds, against)->schema,
+				    &v->schema, NULL, NULL) < 0) {
 				err = HONK_ERROR;
 				break;
 			}
 			honk_buf_reset(&msg);
 			summarize(&msg, &d, policy, 1);
-			honk_diag_add(findings, ds->path, v->line, v->col,
-				      "new version %lld of %s breaks version %lld under %s: %s",
-				      (long long)v->version, ds->id, (long long)against,
-				      honk_policy_names[policy], msg.buf);
+			honk_diag_add(
+				findings, ds->path, v->line, v->col,
+				"new version %lld of %s breaks version %lld under %s: %s",
+				(long long)v->version, ds->id,
+				(long long)against, honk_policy_names[policy],
+				msg.buf);
 			honk_diff_release(&d);
 		}
 	}
 	honk_buf_release(&msg);
 	return err;
 }
-

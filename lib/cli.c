@@ -18,10 +18,10 @@
 #include "yaml.h"
 #include "banned.h"
 
-static const char *const common_long[] = {
-	"rev", "remote", "no-remote", "json", "quiet", "verbose", "color",
-	"help", "version", NULL
-};
+static const char *const common_long[] = { "rev",   "remote", "no-remote",
+					   "json",  "quiet",  "verbose",
+					   "color", "help",   "version",
+					   NULL };
 
 static int match_long(const char *arg, const char *name, const char **value)
 {
@@ -74,9 +74,9 @@ static int parse_color(struct honk_cli *cli, const char *v)
 	else if (!strcmp(v, "auto"))
 		cli->color_mode = HONK_COLOR_AUTO;
 	else
-		return honk_error_set(HONK_EUSAGE,
-				      "--color must be auto, always or never, not '%s'",
-				      v);
+		return honk_error_set(
+			HONK_EUSAGE,
+			"--color must be auto, always or never, not '%s'", v);
 	return 0;
 }
 
@@ -110,9 +110,10 @@ static int long_option(struct honk_cli *cli, int argc, char **argv, int *i)
 			continue;
 		if (!o->has_arg) {
 			if (v)
-				return honk_error_set(HONK_EUSAGE,
-						      "option '--%s' takes no value",
-						      o->name);
+				return honk_error_set(
+					HONK_EUSAGE,
+					"option '--%s' takes no value",
+					o->name);
 			o->value = "";
 			return 0;
 		}
@@ -137,9 +138,10 @@ static int long_option(struct honk_cli *cli, int argc, char **argv, int *i)
 		word[n] = '\0';
 		s = honk_suggest(word, names);
 		if (s)
-			return honk_error_set(HONK_EUSAGE,
-					      "unknown option '--%s', did you mean '--%s'?",
-					      word, s);
+			return honk_error_set(
+				HONK_EUSAGE,
+				"unknown option '--%s', did you mean '--%s'?",
+				word, s);
 		return honk_error_set(HONK_EUSAGE, "unknown option '--%s'",
 				      word);
 	}

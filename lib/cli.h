@@ -23,8 +23,10 @@ struct honk_opt {
 	size_t nall;
 };
 
-#define HONK_OPT(name, short_name, has_arg) \
-	{ name, short_name, has_arg, NULL, NULL, 0 }
+#define HONK_OPT(name, short_name, has_arg)              \
+	{                                                \
+		name, short_name, has_arg, NULL, NULL, 0 \
+	}
 #define HONK_OPT_END HONK_OPT(NULL, 0, 0)
 
 struct honk_cli {

@@ -32,7 +32,7 @@
 #include "banned.h"
 
 #define STATE_REF "refs/heads/honk/state"
-#define TRAILER "Honk-Actor: honk-detect"
+#define TRAILER	  "Honk-Actor: honk-detect"
 
 struct run {
 	struct honk_repo *repo;
@@ -104,13 +104,15 @@ static int touched_by_person(struct run *r, const git_oid *tip, int *touched)
 	    git_revwalk_push(walk, tip) < 0 ||
 	    git_revwalk_hide(walk, &r->main) < 0) {
 		git_revwalk_free(walk);
-		return honk_error_git(HONK_ERROR, "cannot walk a proposal branch");
+		return honk_error_git(HONK_ERROR,
+				      "cannot walk a proposal branch");
 	}
 	while (git_revwalk_next(&id, walk) == 0) {
 		git_commit *c = NULL;
 
 		if (git_commit_lookup(&c, r->repo->git, &id) < 0) {
-			err = honk_error_git(HONK_ERROR, "cannot read a commit");
+			err = honk_error_git(HONK_ERROR,
+					     "cannot read a commit");
 			break;
 		}
 		if (!strstr(git_commit_message(c), TRAILER))
@@ -126,7 +128,8 @@ static int touched_by_person(struct run *r, const git_oid *tip, int *touched)
 static int propose(struct run *r, const struct honk_plan *plan)
 {
 	struct honk_buf ref = HONK_BUF_INIT, path = HONK_BUF_INIT;
-	struct honk_buf yaml = HONK_BUF_INIT, old = HONK_BUF_INIT, msg = HONK_BUF_INIT;
+	struct honk_buf yaml = HONK_BUF_INIT, old = HONK_BUF_INIT,
+			msg = HONK_BUF_INIT;
 	struct honk_tree_update up;
 	git_oid tip;
 	size_t steps = 0, breaking = 0, i;
@@ -158,15 +161,19 @@ static int propose(struct run *r, const struct honk_plan *plan)
 			goto cleanup;
 		if (touched) {
 			say(r, "left-alone", plan->id,
-			    "a person committed to %s; honk does not rewrite it", ref.buf + 11);
+			    "a person committed to %s; honk does not rewrite it",
+			    ref.buf + 11);
 			goto cleanup;
 		}
 		err = read_at(&old, r->repo, &tip, path.buf);
 		if (err < 0 && err != HONK_ENOTFOUND)
 			goto cleanup;
-		/* refreshed only when the plan changed, not whenever main moves */
-		if (err == 0 && old.len == yaml.len && !memcmp(old.buf, yaml.buf, yaml.len)) {
-			say(r, "unchanged", plan->id, "%s is up to date", ref.buf + 11);
+		/* refreshed only when the plan changed, not whenever main moves
+		 */
+		if (err == 0 && old.len == yaml.len &&
+		    !memcmp(old.buf, yaml.buf, yaml.len)) {
+			say(r, "unchanged", plan->id, "%s is up to date",
+			    ref.buf + 11);
 			err = 0;
 			goto cleanup;
 		}
@@ -179,24 +186,28 @@ static int propose(struct run *r, const struct honk_plan *plan)
 		err = 0;
 		goto cleanup;
 	}
-	honk_buf_addf(&msg, "honk: %s %s\n\n%s v%lld to v%lld is %s under %s: "
-			    "%zu consumer%s to move (%zu breaking), %zu transitive.\n\n"
-			    "Honk-Migration: %s\nHonk-Event: %s\n" TRAILER "\n",
-		      exists ? "refresh" : "propose", plan->id, plan->dataset->id,
-		      (long long)plan->from, (long long)plan->to,
-		      plan->breaking ? "breaking" : "compatible",
-		      honk_policy_names[plan->policy], steps, steps == 1 ? "" : "s",
-		      breaking, plan->nconsumers - steps, plan->id,
-		      exists ? "refreshed" : "proposed");
+	honk_buf_addf(
+		&msg,
+		"honk: %s %s\n\n%s v%lld to v%lld is %s under %s: "
+		"%zu consumer%s to move (%zu breaking), %zu transitive.\n\n"
+		"Honk-Migration: %s\nHonk-Event: %s\n" TRAILER "\n",
+		exists ? "refresh" : "propose", plan->id, plan->dataset->id,
+		(long long)plan->from, (long long)plan->to,
+		plan->breaking ? "breaking" : "compatible",
+		honk_policy_names[plan->policy], steps, steps == 1 ? "" : "s",
+		breaking, plan->nconsumers - steps, plan->id,
+		exists ? "refreshed" : "proposed");
 	up.path = path.buf;
 	up.data = yaml.buf;
 	up.len = yaml.len;
 	up.remove = 0;
-	err = honk_repo_commit_onto(NULL, r->repo, ref.buf, exists ? &tip : NULL,
-				    &r->main, &up, 1, msg.buf, NULL);
+	err = honk_repo_commit_onto(NULL, r->repo, ref.buf,
+				    exists ? &tip : NULL, &r->main, &up, 1,
+				    msg.buf, NULL);
 	if (err == HONK_ECONFLICT) {
 		/* another run got there first: its branch stands */
-		say(r, "raced", plan->id, "%s moved meanwhile; left as the other run wrote it",
+		say(r, "raced", plan->id,
+		    "%s moved meanwhile; left as the other run wrote it",
 		    ref.buf + 11);
 		err = 0;
 		goto cleanup;
@@ -206,8 +217,9 @@ static int propose(struct run *r, const struct honk_plan *plan)
 	r->wrote = 1;
 	say(r, exists ? "refreshed" : "proposed", plan->id,
 	    "%s: %zu consumer%s to move (%zu breaking), %zu transitive, on %s",
-	    plan->breaking ? "breaking" : "compatible", steps, steps == 1 ? "" : "s",
-	    breaking, plan->nconsumers - steps, ref.buf + 11);
+	    plan->breaking ? "breaking" : "compatible", steps,
+	    steps == 1 ? "" : "s", breaking, plan->nconsumers - steps,
+	    ref.buf + 11);
 cleanup:
 	honk_buf_release(&ref);
 	honk_buf_release(&path);
@@ -238,13 +250,13 @@ static void report_deadlines(struct run *r, const struct honk_dataset *ds)
 				if (left < 0)
 					say(r, "overdue", ds->id,
 					    "%s still reads v%lld, deprecated since %s (%lld days overdue)",
-					    co->name, (long long)v->version, v->deprecated,
-					    (long long)-left);
+					    co->name, (long long)v->version,
+					    v->deprecated, (long long)-left);
 				else
 					say(r, "deadline", ds->id,
 					    "%s still reads v%lld, deprecated on %s (%lld days left)",
-					    co->name, (long long)v->version, v->deprecated,
-					    (long long)left);
+					    co->name, (long long)v->version,
+					    v->deprecated, (long long)left);
 			}
 		}
 	}
@@ -274,8 +286,10 @@ static int record_state(struct run *r)
 	up.len = yaml.len;
 	up.remove = 0;
 	honk_buf_reset(&old);
-	honk_buf_addf(&old, "honk: detection scanned main at %.12s\n\n"
-			    "Honk-Event: detected\n" TRAILER "\n", hex);
+	honk_buf_addf(&old,
+		      "honk: detection scanned main at %.12s\n\n"
+		      "Honk-Event: detected\n" TRAILER "\n",
+		      hex);
 	err = honk_repo_commit(NULL, r->repo, STATE_REF, have ? &state : NULL,
 			       &up, 1, old.buf, NULL);
 	if (err == 0)
@@ -308,8 +322,9 @@ static int load_main(struct run *r, struct honk_diags *d)
 	honk_buf_addf(&ref, "refs/heads/%s", r->cat.settings.main);
 	err = honk_ref_lookup(&r->main, r->repo, ref.buf);
 	if (err < 0) {
-		honk_error_set(err, "the main branch '%s' (honk.yaml) does not exist",
-			       r->cat.settings.main);
+		honk_error_set(
+			err, "the main branch '%s' (honk.yaml) does not exist",
+			r->cat.settings.main);
 		honk_buf_release(&ref);
 		return err;
 	}
@@ -341,7 +356,8 @@ static int last_scanned(struct run *r, git_oid *out)
 	    git_oid_fromstrn(out, p + 9, GIT_OID_HEXSZ) == 0) {
 		git_commit *c = NULL;
 
-		/* a scanned commit that is gone (history rewritten): full run */
+		/* a scanned commit that is gone (history rewritten): full run
+		 */
 		found = git_commit_lookup(&c, r->repo->git, out) == 0;
 		git_commit_free(c);
 	}
@@ -385,14 +401,17 @@ static int changed_since(struct run *r, const git_oid *since,
 	    git_commit_lookup(&new_commit, r->repo->git, &r->main) < 0 ||
 	    git_commit_tree(&old_tree, old_commit) < 0 ||
 	    git_commit_tree(&new_tree, new_commit) < 0 ||
-	    git_diff_tree_to_tree(&diff, r->repo->git, old_tree, new_tree, NULL) < 0) {
-		err = honk_error_git(HONK_ERROR, "cannot compare main with the last scan");
+	    git_diff_tree_to_tree(&diff, r->repo->git, old_tree, new_tree,
+				  NULL) < 0) {
+		err = honk_error_git(HONK_ERROR,
+				     "cannot compare main with the last scan");
 		goto cleanup;
 	}
 	n = git_diff_num_deltas(diff);
 	for (i = 0; i < n && !*full; i++) {
 		const git_diff_delta *dd = git_diff_get_delta(diff, i);
-		const char *path = dd->new_file.path ? dd->new_file.path : dd->old_file.path;
+		const char *path = dd->new_file.path ? dd->new_file.path
+						     : dd->old_file.path;
 
 		if (!strcmp(path, "honk.yaml")) {
 			*full = 1;
@@ -409,7 +428,9 @@ static int changed_since(struct run *r, const git_oid *since,
 			if (blen > 5) {
 				honk_buf_reset(&id);
 				honk_buf_add(&id, base, blen - 5);
-				mark_reads(r, mark, honk_catalog_consumer(&r->cat, id.buf));
+				mark_reads(r, mark,
+					   honk_catalog_consumer(&r->cat,
+								 id.buf));
 			}
 			/* what the consumer read before matters as much */
 			if (!git_oid_is_zero(&dd->old_file.id)) {
@@ -418,25 +439,31 @@ static int changed_since(struct run *r, const git_oid *since,
 				struct honk_catalog_file f;
 
 				honk_buf_reset(&blob);
-				if (honk_repo_read_blob(&blob, r->repo, &dd->old_file.id) == 0) {
+				if (honk_repo_read_blob(&blob, r->repo,
+							&dd->old_file.id) ==
+				    0) {
 					f.path = dd->old_file.path;
 					f.data = blob.buf;
 					f.len = blob.len;
-					honk_catalog_parse_files(&old, &f, 1, &dg);
+					honk_catalog_parse_files(&old, &f, 1,
+								 &dg);
 					for (k = 0; k < old.nconsumers; k++)
-						mark_reads(r, mark, &old.consumers[k]);
+						mark_reads(r, mark,
+							   &old.consumers[k]);
 				}
 				honk_catalog_release(&old);
 				honk_diags_release(&dg);
 			}
 		} else if (!strncmp(path, "schemas/", 8)) {
 			for (k = 0; k < r->cat.ndatasets; k++) {
-				const struct honk_dataset *ds = &r->cat.datasets[k];
+				const struct honk_dataset *ds =
+					&r->cat.datasets[k];
 				size_t v;
 
 				for (v = 0; v < ds->nversions; v++)
 					if (ds->versions[v].schema_file &&
-					    !strcmp(ds->versions[v].schema_file, path))
+					    !strcmp(ds->versions[v].schema_file,
+						    path))
 						mark[k] = 1;
 			}
 		}
@@ -465,7 +492,9 @@ static int changed_since(struct run *r, const git_oid *since,
 					continue;
 				for (j = 0; j < co->nreads; j++) {
 					const struct honk_dataset *up =
-						honk_catalog_dataset(&r->cat, co->reads[j].dataset);
+						honk_catalog_dataset(
+							&r->cat,
+							co->reads[j].dataset);
 					size_t u;
 
 					if (!up)
@@ -514,8 +543,8 @@ int honk_detect_run(struct honk_repo *repo, const struct honk_detect_opts *o,
 	if (err == HONK_EINVALID) {
 		honk_diags_sort(&d);
 		for (i = 0; i < d.n; i++)
-			say(&r, "invalid", d.v[i].path, "%u:%u: %s", d.v[i].line,
-			    d.v[i].col, d.v[i].msg);
+			say(&r, "invalid", d.v[i].path, "%u:%u: %s",
+			    d.v[i].line, d.v[i].col, d.v[i].msg);
 		goto cleanup;
 	}
 	if (err < 0)
@@ -532,7 +561,8 @@ int honk_detect_run(struct honk_repo *repo, const struct honk_detect_opts *o,
 
 			git_oid_tostr(hex, sizeof(hex), &since);
 			say(&r, "nothing-new", r.cat.settings.main,
-			    "main is still at %.12s, as the last run saw it", hex);
+			    "main is still at %.12s, as the last run saw it",
+			    hex);
 			goto cleanup;
 		}
 		mark = calloc(r.cat.ndatasets + 1, 1);
@@ -567,21 +597,26 @@ int honk_detect_run(struct honk_repo *repo, const struct honk_detect_opts *o,
 			struct honk_plan plan;
 			int read = 0;
 
-			for (j = r.ix.first[i]; j < r.ix.first[i + 1] && !read; j++) {
+			for (j = r.ix.first[i]; j < r.ix.first[i + 1] && !read;
+			     j++) {
 				const struct honk_consumer *co =
 					&r.cat.consumers[r.ix.v[j].consumer];
 
-				read = co->reads[r.ix.v[j].read].version == from;
+				read = co->reads[r.ix.v[j].read].version ==
+				       from;
 			}
 			if (!read)
 				continue;
-			if ((err = honk_plan_build(&plan, &r.cat, &r.ix, ds, from, latest)) == 0)
+			if ((err = honk_plan_build(&plan, &r.cat, &r.ix, ds,
+						   from, latest)) == 0)
 				err = propose(&r, &plan);
 			honk_plan_release(&plan);
 		}
 	}
 	if (err >= 0 && o->datasets && found < o->ndatasets)
-		err = honk_error_set(HONK_EINVALID, "--dataset names a dataset that is not in the catalog");
+		err = honk_error_set(
+			HONK_EINVALID,
+			"--dataset names a dataset that is not in the catalog");
 	if (err >= 0 && !o->dry_run)
 		err = record_state(&r);
 	*wrote = r.wrote;

@@ -13,14 +13,18 @@
  */
 struct honk_detect_opts {
 	int dry_run;
-	int full; /* look at every dataset, not only what changed since the last run */
+	int full; /* look at every dataset, not only what changed since the last
+		     run */
 	const char *const *datasets; /* only these (NULL: all) */
 	size_t ndatasets;
-	int64_t today; /* days since 1970-01-01, for deadlines */
+	int64_t today;	    /* days since 1970-01-01, for deadlines */
 	unsigned near_days; /* report deadlines closer than this */
 };
 
-#define HONK_DETECT_OPTS_INIT { 0, 0, NULL, 0, 0, 30 }
+#define HONK_DETECT_OPTS_INIT        \
+	{                            \
+		0, 0, NULL, 0, 0, 30 \
+	}
 
 /* What happened, one call per event: "proposed", "refreshed", ... */
 typedef void (*honk_detect_cb)(const char *event, const char *id,

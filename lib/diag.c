@@ -104,8 +104,8 @@ int honk_diags_print(const struct honk_diags *d, FILE *out)
 		const struct honk_diag *e = &d->v[i];
 
 		if (e->line)
-			fprintf(out, "%s:%u:%u: %s\n", e->path, e->line,
-				e->col, e->msg);
+			fprintf(out, "%s:%u:%u: %s\n", e->path, e->line, e->col,
+				e->msg);
 		else
 			fprintf(out, "%s: %s\n", e->path, e->msg);
 	}

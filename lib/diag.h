@@ -25,9 +25,13 @@ struct honk_diags {
 };
 
 #define HONK_DIAGS_MAX_DEFAULT 1000
-#define HONK_DIAGS_INIT { NULL, 0, 0, HONK_DIAGS_MAX_DEFAULT, 0 }
+#define HONK_DIAGS_INIT                               \
+	{                                             \
+		NULL, 0, 0, HONK_DIAGS_MAX_DEFAULT, 0 \
+	}
 
-/* Add one; returns HONK_EINVALID (so callers can `return honk_diag_add(...)`). */
+/* Add one; returns HONK_EINVALID (so callers can `return honk_diag_add(...)`).
+ */
 int honk_diag_add(struct honk_diags *d, const char *path, unsigned line,
 		  unsigned col, const char *fmt, ...) HONK_PRINTF(5, 6);
 

@@ -40,8 +40,7 @@ static void test_add_and_print(void **state)
 	assert_int_equal(honk_diag_add(&d, "datasets/a/b.yaml", 3, 7,
 				       "unknown key '%s'", "x"),
 			 HONK_EINVALID);
-	assert_int_equal(honk_diag_add(&d, "honk.yaml", 0, 0,
-				       "file is empty"),
+	assert_int_equal(honk_diag_add(&d, "honk.yaml", 0, 0, "file is empty"),
 			 HONK_EINVALID);
 	assert_int_equal(honk_diags_count(&d), 2);
 	assert_int_equal(d.n, 2);
@@ -320,7 +319,8 @@ static void diags_sort_dedup_bound(void **state)
 	FILE *f;
 
 	(void)state;
-	assert_int_equal(honk_diag_add(&d, "b.yaml", 2, 1, "second"), HONK_EINVALID);
+	assert_int_equal(honk_diag_add(&d, "b.yaml", 2, 1, "second"),
+			 HONK_EINVALID);
 	honk_diag_add(&d, "a.yaml", 10, 5, "x %d", 1);
 	honk_diag_add(&d, "a.yaml", 9, 1, "first");
 	honk_diag_add(&d, "a.yaml", 9, 1, "first");

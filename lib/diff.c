@@ -17,11 +17,13 @@
 #include "banned.h"
 
 const char *const honk_change_names[] = {
-	"field-added",        "field-removed",         "field-renamed",
-	"type-widened",       "type-narrowed",         "type-changed",
-	"required-added",     "required-removed",      "enum-symbol-added",
-	"enum-symbol-removed", "default-changed",      "description-changed",
-	"location-changed",   NULL
+	"field-added",	     "field-removed",
+	"field-renamed",     "type-widened",
+	"type-narrowed",     "type-changed",
+	"required-added",    "required-removed",
+	"enum-symbol-added", "enum-symbol-removed",
+	"default-changed",   "description-changed",
+	"location-changed",  NULL
 };
 
 static struct honk_change *add(struct honk_diff *d, enum honk_change_kind k,
@@ -41,8 +43,7 @@ static struct honk_change *add(struct honk_diff *d, enum honk_change_kind k,
 	return c;
 }
 
-static const char *join(struct honk_diff *d, const char *base,
-			const char *name)
+static const char *join(struct honk_diff *d, const char *base, const char *name)
 {
 	struct honk_buf b = HONK_BUF_INIT;
 	const char *s;
@@ -108,10 +109,11 @@ static int diff_type(struct honk_diff *d, const char *path,
 
 	if (a->type != b->type) {
 		int w = widens(a->type, b->type), n = widens(b->type, a->type);
-		/* string <-> bytes goes both ways: Avro reads either as either */
-		enum honk_change_kind k = w ? HONK_TYPE_WIDENED
-					    : n ? HONK_TYPE_NARROWED
-						: HONK_TYPE_CHANGED;
+		/* string <-> bytes goes both ways: Avro reads either as either
+		 */
+		enum honk_change_kind k = w   ? HONK_TYPE_WIDENED
+					  : n ? HONK_TYPE_NARROWED
+					      : HONK_TYPE_CHANGED;
 
 		if (w && n)
 			k = HONK_TYPE_WIDENED;
@@ -154,7 +156,8 @@ static int diff_type(struct honk_diff *d, const char *path,
 				if (!strcmp(b->symbols[i], a->symbols[j]))
 					break;
 			if (i == b->nsymbols) {
-				c = add(d, HONK_ENUM_SYMBOL_REMOVED, path, 0, 1);
+				c = add(d, HONK_ENUM_SYMBOL_REMOVED, path, 0,
+					1);
 				if (!c)
 					return HONK_ERROR;
 				c->symbol = a->symbols[j];
@@ -165,14 +168,19 @@ static int diff_type(struct honk_diff *d, const char *path,
 		if (a->precision == b->precision && a->scale == b->scale)
 			return 0;
 		{
-			/* more digits on both sides of the point holds every old value */
+			/* more digits on both sides of the point holds every
+			 * old value */
 			int w = b->scale >= a->scale &&
-				b->precision - b->scale >= a->precision - a->scale;
+				b->precision - b->scale >=
+					a->precision - a->scale;
 			int n = a->scale >= b->scale &&
-				a->precision - a->scale >= b->precision - b->scale;
+				a->precision - a->scale >=
+					b->precision - b->scale;
 
-			c = add(d, w ? HONK_TYPE_WIDENED
-				     : n ? HONK_TYPE_NARROWED : HONK_TYPE_CHANGED,
+			c = add(d,
+				w   ? HONK_TYPE_WIDENED
+				: n ? HONK_TYPE_NARROWED
+				    : HONK_TYPE_CHANGED,
 				path, w, n && !w);
 			if (!c)
 				return HONK_ERROR;
@@ -228,7 +236,8 @@ static int diff_fields(struct honk_diff *d, const char *base,
 	size_t i;
 	int err;
 
-	/* each new field: same name, else renamed from an old one, else added */
+	/* each new field: same name, else renamed from an old one, else added
+	 */
 	for (i = 0; i < nto; i++) {
 		const struct honk_field *b = &to[i];
 		struct honk_change *c;
@@ -239,7 +248,8 @@ static int diff_fields(struct honk_diff *d, const char *base,
 		if (!a && b->renamed_from && !by_name(to, nto, b->renamed_from))
 			a = by_name(from, nfrom, b->renamed_from);
 		if (a && strcmp(a->name, b->name) != 0) {
-			c = add(d, HONK_FIELD_RENAMED, join(d, base, a->name), 1, 0);
+			c = add(d, HONK_FIELD_RENAMED, join(d, base, a->name),
+				1, 0);
 			if (!c)
 				return HONK_ERROR;
 			c->to = b->name;
@@ -249,7 +259,8 @@ static int diff_fields(struct honk_diff *d, const char *base,
 				return err;
 			continue;
 		}
-		/* a reader of the new version needs a value for it in old data */
+		/* a reader of the new version needs a value for it in old data
+		 */
 		c = add(d, HONK_FIELD_ADDED, join(d, base, b->name),
 			!b->required || b->default_value != NULL, 1);
 		if (!c)
@@ -271,7 +282,8 @@ static int diff_fields(struct honk_diff *d, const char *base,
 				break;
 		if (j < nto)
 			continue;
-		/* an old reader needs the field in new data if it requires it */
+		/* an old reader needs the field in new data if it requires it
+		 */
 		c = add(d, HONK_FIELD_REMOVED, join(d, base, old->name), 1,
 			!old->required || old->default_value != NULL);
 		if (!c)
@@ -317,7 +329,8 @@ int honk_diff_schemas(struct honk_diff *out, const struct honk_schema *from,
 	}
 	if (err < 0)
 		return err;
-	if (from_location && to_location && strcmp(from_location, to_location) &&
+	if (from_location && to_location &&
+	    strcmp(from_location, to_location) &&
 	    !add(out, HONK_LOCATION_CHANGED, "", 1, 1))
 		return HONK_ERROR;
 	if (out->n > 1)

@@ -38,10 +38,10 @@ extern const char *const honk_change_names[];
 struct honk_change {
 	enum honk_change_kind kind;
 	const char *path;   /* in the new schema's names ("" for location) */
-	const char *to;     /* field-renamed: the new name */
+	const char *to;	    /* field-renamed: the new name */
 	const char *symbol; /* enum-symbol-*: the symbol */
 	const char *from_type, *to_type; /* type-*: the two types */
-	int required;       /* field-added/removed: the field was required */
+	int required; /* field-added/removed: the field was required */
 	int backward, forward;
 };
 
@@ -51,7 +51,10 @@ struct honk_diff {
 	size_t n, alloc;
 };
 
-#define HONK_DIFF_INIT { HONK_ARENA_INIT, NULL, 0, 0 }
+#define HONK_DIFF_INIT                      \
+	{                                   \
+		HONK_ARENA_INIT, NULL, 0, 0 \
+	}
 
 /* Diff two schemas (and locations, either may be NULL). Sorted by path. */
 int honk_diff_schemas(struct honk_diff *out, const struct honk_schema *from,

@@ -28,8 +28,10 @@ static void load(struct honk_catalog *cat, const char *const *schemas,
 
 	honk_buf_addstr(&doc, "dataset: t.d\nversions:\n");
 	for (i = 0; i < n; i++)
-		honk_buf_addf(&doc, "  - version: %zu\n    location: %s\n    schema: %s\n",
-			      i + 1, locations ? locations[i] : "x", schemas[i]);
+		honk_buf_addf(
+			&doc,
+			"  - version: %zu\n    location: %s\n    schema: %s\n",
+			i + 1, locations ? locations[i] : "x", schemas[i]);
 	f[0].path = "honk.yaml";
 	f[0].data = "honk: 1\n";
 	f[0].len = 8;
@@ -48,7 +50,7 @@ struct row {
 	const char *name;
 	const char *old, *new; /* field lists, where "f" is the field */
 	enum honk_change_kind kind;
-	const char *path;      /* relative to the context */
+	const char *path; /* relative to the context */
 	int backward, forward;
 };
 
@@ -88,32 +90,33 @@ static const struct row rows[] = {
 	{ "record changed to string",
 	  "[{name: f, type: record, fields: [{name: x, type: string}]}]",
 	  "[{name: f, type: string}]", HONK_TYPE_CHANGED, "f", 0, 0 },
-	{ "decimal widened", "[{name: f, type: decimal, precision: 10, scale: 2}]",
+	{ "decimal widened",
+	  "[{name: f, type: decimal, precision: 10, scale: 2}]",
 	  "[{name: f, type: decimal, precision: 12, scale: 2}]",
 	  HONK_TYPE_WIDENED, "f", 1, 0 },
 	{ "required added", "[{name: f, type: string}]",
-	  "[{name: f, type: string, required: true}]", HONK_REQUIRED_ADDED,
-	  "f", 0, 1 },
+	  "[{name: f, type: string, required: true}]", HONK_REQUIRED_ADDED, "f",
+	  0, 1 },
 	{ "required removed", "[{name: f, type: string, required: true}]",
 	  "[{name: f, type: string}]", HONK_REQUIRED_REMOVED, "f", 1, 0 },
 	{ "enum symbol added", "[{name: f, type: enum, symbols: [a, b]}]",
-	  "[{name: f, type: enum, symbols: [a, b, c]}]",
-	  HONK_ENUM_SYMBOL_ADDED, "f", 1, 0 },
+	  "[{name: f, type: enum, symbols: [a, b, c]}]", HONK_ENUM_SYMBOL_ADDED,
+	  "f", 1, 0 },
 	{ "enum symbol removed", "[{name: f, type: enum, symbols: [a, b]}]",
 	  "[{name: f, type: enum, symbols: [a]}]", HONK_ENUM_SYMBOL_REMOVED,
 	  "f", 0, 1 },
 	{ "default changed", "[{name: f, type: string, default: a}]",
-	  "[{name: f, type: string, default: b}]", HONK_DEFAULT_CHANGED, "f",
-	  1, 1 },
+	  "[{name: f, type: string, default: b}]", HONK_DEFAULT_CHANGED, "f", 1,
+	  1 },
 	{ "description changed", "[{name: f, type: string, description: a}]",
-	  "[{name: f, type: string, description: b}]",
-	  HONK_DESCRIPTION_CHANGED, "f", 1, 1 },
+	  "[{name: f, type: string, description: b}]", HONK_DESCRIPTION_CHANGED,
+	  "f", 1, 1 },
 	{ "array items widened", "[{name: f, type: array, items: int32}]",
-	  "[{name: f, type: array, items: int64}]", HONK_TYPE_WIDENED, "f[]",
-	  1, 0 },
+	  "[{name: f, type: array, items: int64}]", HONK_TYPE_WIDENED, "f[]", 1,
+	  0 },
 	{ "map values narrowed", "[{name: f, type: map, values: float64}]",
-	  "[{name: f, type: map, values: float32}]", HONK_TYPE_NARROWED,
-	  "f{}", 0, 1 },
+	  "[{name: f, type: map, values: float32}]", HONK_TYPE_NARROWED, "f{}",
+	  0, 1 },
 };
 
 /* Wrap a field list in a context: top level, a record, an array of records. */
@@ -123,17 +126,21 @@ static void wrap(struct honk_buf *out, int ctx, const char *fields)
 	if (ctx == 0)
 		honk_buf_addstr(out, fields);
 	else if (ctx == 1)
-		honk_buf_addf(out, "[{name: r, type: record, fields: %s}]", fields);
-	else
-		honk_buf_addf(out, "[{name: a, type: array, items: {type: record, fields: %s}}]",
+		honk_buf_addf(out, "[{name: r, type: record, fields: %s}]",
 			      fields);
+	else
+		honk_buf_addf(
+			out,
+			"[{name: a, type: array, items: {type: record, fields: %s}}]",
+			fields);
 }
 
 static const char *const prefixes[] = { "", "r.", "a[]." };
 
 static void every_row_in_every_context(void **state)
 {
-	struct honk_buf a = HONK_BUF_INIT, b = HONK_BUF_INIT, want = HONK_BUF_INIT;
+	struct honk_buf a = HONK_BUF_INIT, b = HONK_BUF_INIT,
+			want = HONK_BUF_INIT;
 	size_t r;
 	int ctx;
 
@@ -152,42 +159,66 @@ static void every_row_in_every_context(void **state)
 			schemas[1] = b.buf;
 			load(&cat, schemas, NULL, 2);
 			ds = &cat.datasets[0];
-			assert_int_equal(honk_diff_schemas(&d, &ds->versions[0].schema,
-							   &ds->versions[1].schema,
-							   NULL, NULL),
-					 0);
+			assert_int_equal(
+				honk_diff_schemas(&d, &ds->versions[0].schema,
+						  &ds->versions[1].schema, NULL,
+						  NULL),
+				0);
 			honk_buf_reset(&want);
-			honk_buf_addf(&want, "%s%s", prefixes[ctx], rows[r].path);
+			honk_buf_addf(&want, "%s%s", prefixes[ctx],
+				      rows[r].path);
 			for (k = 0; k < d.n; k++) {
 				const struct honk_change *c = &d.v[k];
 
 				if (c->kind != rows[r].kind)
 					continue;
 				hits++;
-				if (strcmp(c->path, want.buf) || c->backward != rows[r].backward ||
+				if (strcmp(c->path, want.buf) ||
+				    c->backward != rows[r].backward ||
 				    c->forward != rows[r].forward)
-					fail_msg("%s (context %d): got %s at %s %d/%d",
-						 rows[r].name, ctx,
-						 honk_change_names[c->kind], c->path,
-						 c->backward, c->forward);
+					fail_msg(
+						"%s (context %d): got %s at %s %d/%d",
+						rows[r].name, ctx,
+						honk_change_names[c->kind],
+						c->path, c->backward,
+						c->forward);
 			}
 			if (hits != 1)
-				fail_msg("%s (context %d): %zu %s changes in %zu",
-					 rows[r].name, ctx, hits,
-					 honk_change_names[rows[r].kind], d.n);
+				fail_msg(
+					"%s (context %d): %zu %s changes in %zu",
+					rows[r].name, ctx, hits,
+					honk_change_names[rows[r].kind], d.n);
 			/* the policies follow from the two verdicts */
-			assert_int_equal(honk_diff_breaking(&d, HONK_POLICY_NONE), 0);
+			assert_int_equal(
+				honk_diff_breaking(&d, HONK_POLICY_NONE), 0);
 			for (k = 0; k < d.n; k++) {
 				const struct honk_change *c = &d.v[k];
 
-				assert_int_equal(honk_change_breaks(c, HONK_POLICY_BACKWARD), !c->backward);
-				assert_int_equal(honk_change_breaks(c, HONK_POLICY_FORWARD), !c->forward);
-				assert_int_equal(honk_change_breaks(c, HONK_POLICY_FULL),
-						 !c->backward || !c->forward);
-				assert_int_equal(honk_change_breaks(c, HONK_POLICY_BACKWARD_TRANSITIVE), !c->backward);
-				assert_int_equal(honk_change_breaks(c, HONK_POLICY_FORWARD_TRANSITIVE), !c->forward);
-				assert_int_equal(honk_change_breaks(c, HONK_POLICY_FULL_TRANSITIVE),
-						 !c->backward || !c->forward);
+				assert_int_equal(honk_change_breaks(
+							 c,
+							 HONK_POLICY_BACKWARD),
+						 !c->backward);
+				assert_int_equal(
+					honk_change_breaks(c,
+							   HONK_POLICY_FORWARD),
+					!c->forward);
+				assert_int_equal(
+					honk_change_breaks(c, HONK_POLICY_FULL),
+					!c->backward || !c->forward);
+				assert_int_equal(
+					honk_change_breaks(
+						c,
+						HONK_POLICY_BACKWARD_TRANSITIVE),
+					!c->backward);
+				assert_int_equal(
+					honk_change_breaks(
+						c,
+						HONK_POLICY_FORWARD_TRANSITIVE),
+					!c->forward);
+				assert_int_equal(
+					honk_change_breaks(
+						c, HONK_POLICY_FULL_TRANSITIVE),
+					!c->backward || !c->forward);
 			}
 			honk_diff_release(&d);
 			honk_catalog_release(&cat);
@@ -200,8 +231,10 @@ static void every_row_in_every_context(void **state)
 
 static void rename_carries_changes_of_the_renamed_field(void **state)
 {
-	const char *schemas[] = { "[{name: ts, type: int32, required: true}]",
-				  "[{name: at, type: int64, renamed_from: ts}]" };
+	const char *schemas[] = {
+		"[{name: ts, type: int32, required: true}]",
+		"[{name: at, type: int64, renamed_from: ts}]"
+	};
 	struct honk_catalog cat = HONK_CATALOG_INIT;
 	struct honk_diff d = HONK_DIFF_INIT;
 	const struct honk_dataset *ds;
@@ -210,7 +243,8 @@ static void rename_carries_changes_of_the_renamed_field(void **state)
 	load(&cat, schemas, NULL, 2);
 	ds = &cat.datasets[0];
 	assert_int_equal(honk_diff_schemas(&d, &ds->versions[0].schema,
-					   &ds->versions[1].schema, NULL, NULL), 0);
+					   &ds->versions[1].schema, NULL, NULL),
+			 0);
 	assert_int_equal(d.n, 3);
 	assert_int_equal(d.v[0].kind, HONK_TYPE_WIDENED);
 	assert_string_equal(d.v[0].path, "at");
@@ -235,13 +269,17 @@ static void location_change_and_identity(void **state)
 	load(&cat, schemas, locs, 2);
 	ds = &cat.datasets[0];
 	assert_int_equal(honk_diff_schemas(&d, &ds->versions[0].schema,
-					   &ds->versions[1].schema, locs[0], locs[1]), 0);
+					   &ds->versions[1].schema, locs[0],
+					   locs[1]),
+			 0);
 	assert_int_equal(d.n, 1);
 	assert_int_equal(d.v[0].kind, HONK_LOCATION_CHANGED);
 	assert_true(d.v[0].backward && d.v[0].forward);
 	honk_diff_release(&d);
 	assert_int_equal(honk_diff_schemas(&d, &ds->versions[0].schema,
-					   &ds->versions[0].schema, locs[0], locs[0]), 0);
+					   &ds->versions[0].schema, locs[0],
+					   locs[0]),
+			 0);
 	assert_int_equal(d.n, 0);
 	honk_diff_release(&d);
 	honk_catalog_release(&cat);
@@ -250,13 +288,17 @@ static void location_change_and_identity(void **state)
 static void transitive_policies_check_every_earlier_version(void **state)
 {
 	/* v2 -> v3 is backward compatible, v1 -> v3 is not */
-	const char *back[] = { "[{name: k, type: string}]",
-			       "[{name: k, type: string}, {name: x, type: string, required: true, default: a}]",
-			       "[{name: k, type: string}, {name: x, type: string, required: true}]" };
+	const char *back[] = {
+		"[{name: k, type: string}]",
+		"[{name: k, type: string}, {name: x, type: string, required: true, default: a}]",
+		"[{name: k, type: string}, {name: x, type: string, required: true}]"
+	};
 	/* v2 -> v3 is forward compatible, v1 -> v3 is not */
-	const char *fwd[] = { "[{name: k, type: string}, {name: x, type: string, required: true}]",
-			      "[{name: k, type: string}, {name: x, type: string}]",
-			      "[{name: k, type: string}]" };
+	const char *fwd[] = {
+		"[{name: k, type: string}, {name: x, type: string, required: true}]",
+		"[{name: k, type: string}, {name: x, type: string}]",
+		"[{name: k, type: string}]"
+	};
 	struct honk_catalog cat = HONK_CATALOG_INIT;
 	const struct honk_dataset *ds;
 	int64_t against = -1;
@@ -264,24 +306,44 @@ static void transitive_policies_check_every_earlier_version(void **state)
 	(void)state;
 	load(&cat, back, NULL, 3);
 	ds = &cat.datasets[0];
-	assert_int_equal(honk_version_check(ds, 2, HONK_POLICY_BACKWARD, &against), 0);
-	assert_int_equal(honk_version_check(ds, 2, HONK_POLICY_BACKWARD_TRANSITIVE, &against), 1);
+	assert_int_equal(
+		honk_version_check(ds, 2, HONK_POLICY_BACKWARD, &against), 0);
+	assert_int_equal(honk_version_check(ds, 2,
+					    HONK_POLICY_BACKWARD_TRANSITIVE,
+					    &against),
+			 1);
 	assert_int_equal(against, 1);
-	assert_int_equal(honk_version_check(ds, 2, HONK_POLICY_FULL, &against), 0);
-	assert_int_equal(honk_version_check(ds, 2, HONK_POLICY_FULL_TRANSITIVE, &against), 1);
-	assert_int_equal(honk_version_check(ds, 2, HONK_POLICY_FORWARD_TRANSITIVE, &against), 0);
-	assert_int_equal(honk_version_check(ds, 2, HONK_POLICY_NONE, &against), 0);
+	assert_int_equal(honk_version_check(ds, 2, HONK_POLICY_FULL, &against),
+			 0);
+	assert_int_equal(honk_version_check(ds, 2, HONK_POLICY_FULL_TRANSITIVE,
+					    &against),
+			 1);
+	assert_int_equal(honk_version_check(ds, 2,
+					    HONK_POLICY_FORWARD_TRANSITIVE,
+					    &against),
+			 0);
+	assert_int_equal(honk_version_check(ds, 2, HONK_POLICY_NONE, &against),
+			 0);
 	honk_catalog_release(&cat);
 
 	load(&cat, fwd, NULL, 3);
 	ds = &cat.datasets[0];
-	assert_int_equal(honk_version_check(ds, 2, HONK_POLICY_FORWARD, &against), 0);
+	assert_int_equal(
+		honk_version_check(ds, 2, HONK_POLICY_FORWARD, &against), 0);
 	against = -1;
-	assert_int_equal(honk_version_check(ds, 2, HONK_POLICY_FORWARD_TRANSITIVE, &against), 1);
+	assert_int_equal(honk_version_check(ds, 2,
+					    HONK_POLICY_FORWARD_TRANSITIVE,
+					    &against),
+			 1);
 	assert_int_equal(against, 1);
-	assert_int_equal(honk_version_check(ds, 2, HONK_POLICY_BACKWARD_TRANSITIVE, &against), 0);
-	assert_int_equal(honk_version_check(ds, 1, HONK_POLICY_FORWARD, &against), 1);
-	assert_int_equal(honk_version_check(ds, 0, HONK_POLICY_FULL, &against), 0);
+	assert_int_equal(honk_version_check(ds, 2,
+					    HONK_POLICY_BACKWARD_TRANSITIVE,
+					    &against),
+			 0);
+	assert_int_equal(
+		honk_version_check(ds, 1, HONK_POLICY_FORWARD, &against), 1);
+	assert_int_equal(honk_version_check(ds, 0, HONK_POLICY_FULL, &against),
+			 0);
 	honk_catalog_release(&cat);
 }
 
@@ -291,7 +353,8 @@ int main(void)
 		cmocka_unit_test(every_row_in_every_context),
 		cmocka_unit_test(rename_carries_changes_of_the_renamed_field),
 		cmocka_unit_test(location_change_and_identity),
-		cmocka_unit_test(transitive_policies_check_every_earlier_version),
+		cmocka_unit_test(
+			transitive_policies_check_every_earlier_version),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,10 +13,12 @@ enum {
 	HONK_ERROR = -1,     /* git, I/O, system: exit 5 */
 	HONK_ENOTFOUND = -2, /* a file, rev or entry is not there */
 	HONK_EINVALID = -3,  /* bad input: catalog, YAML, schema (exit 3) */
-	HONK_ECONFLICT = -4, /* a ref moved under us, a push was rejected (exit 4) */
+	HONK_ECONFLICT = -4, /* a ref moved under us, a push was rejected (exit
+				4) */
 	HONK_EBUSY = -5,     /* a lock or lease is held elsewhere (exit 4) */
 	HONK_ELIMIT = -6,    /* a size or depth cap was hit (exit 3) */
-	HONK_EUSAGE = -7     /* the caller asked for something impossible (exit 2) */
+	HONK_EUSAGE = -7 /* the caller asked for something impossible (exit 2)
+			  */
 };
 
 /* Exit codes shared by every binary (DESIGN section 8). */

@@ -43,7 +43,8 @@ static int read_file(uint8_t **out, size_t *out_len, const char *path)
 			alloc = alloc ? alloc * 2 : 4096;
 			grown = realloc(data, alloc);
 			if (!grown) {
-				fprintf(stderr, "fuzz-replay: %s: out of memory\n",
+				fprintf(stderr,
+					"fuzz-replay: %s: out of memory\n",
 					path);
 				goto cleanup;
 			}

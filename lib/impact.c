@@ -131,7 +131,8 @@ static int classify(struct honk_impact *im, struct honk_impacted *e,
 				     vt->location)) < 0)
 		return err;
 	e->fields_declared = r->fields != NULL;
-	hit = honk_arena_alloc(&im->arena, (d.n + r->nfields + 1) * sizeof(*hit));
+	hit = honk_arena_alloc(&im->arena,
+			       (d.n + r->nfields + 1) * sizeof(*hit));
 	if (!hit) {
 		honk_diff_release(&d);
 		return HONK_ERROR;
@@ -145,7 +146,8 @@ static int classify(struct honk_impact *im, struct honk_impacted *e,
 					break;
 			if (i == r->nfields)
 				continue;
-			hit[nhit++] = honk_arena_strdup(&im->arena, r->fields[i]);
+			hit[nhit++] =
+				honk_arena_strdup(&im->arena, r->fields[i]);
 		} else if (honk_change_hits(c, c->path)) {
 			hit[nhit++] = honk_arena_strdup(&im->arena, c->path);
 		}
@@ -199,7 +201,8 @@ int honk_impact_compute(struct honk_impact *im, const struct honk_catalog *cat,
 		goto cleanup;
 	}
 	for (k = ix->first[d]; k < ix->first[d + 1]; k++) {
-		const struct honk_consumer *co = &cat->consumers[ix->v[k].consumer];
+		const struct honk_consumer *co =
+			&cat->consumers[ix->v[k].consumer];
 		const struct honk_read *r = &co->reads[ix->v[k].read];
 		const struct honk_version *vf;
 		struct honk_impacted *e;
@@ -226,7 +229,8 @@ int honk_impact_compute(struct honk_impact *im, const struct honk_catalog *cat,
 	/* breadth-first through what impacted consumers produce */
 	level_start = 0;
 	level_end = im->n;
-	for (depth = 2; level_start < level_end && (!max_depth || depth <= max_depth);
+	for (depth = 2;
+	     level_start < level_end && (!max_depth || depth <= max_depth);
 	     depth++) {
 		size_t before = im->n;
 
@@ -235,15 +239,18 @@ int honk_impact_compute(struct honk_impact *im, const struct honk_catalog *cat,
 
 			for (q = 0; q < p->nproduces; q++) {
 				const struct honk_dataset *pd =
-					honk_catalog_dataset(cat, p->produces[q]);
+					honk_catalog_dataset(cat,
+							     p->produces[q]);
 				size_t pi, x;
 
 				if (!pd)
 					continue;
 				pi = (size_t)(pd - cat->datasets);
-				for (x = ix->first[pi]; x < ix->first[pi + 1]; x++) {
+				for (x = ix->first[pi]; x < ix->first[pi + 1];
+				     x++) {
 					uint32_t ci = ix->v[x].consumer;
-					const struct honk_consumer *co = &cat->consumers[ci];
+					const struct honk_consumer *co =
+						&cat->consumers[ci];
 					struct honk_impacted *e;
 
 					if (seen[ci])
@@ -256,14 +263,16 @@ int honk_impact_compute(struct honk_impact *im, const struct honk_catalog *cat,
 					e->consumer = co;
 					e->impact = HONK_IMPACT_TRANSITIVE;
 					e->dataset = pd->id;
-					e->from = co->reads[ix->v[x].read].version;
+					e->from =
+						co->reads[ix->v[x].read].version;
 					e->via = p->produces[q];
 					e->depth = depth;
 				}
 			}
 		}
 		if (im->n - before > 1)
-			qsort(im->v + before, im->n - before, sizeof(*im->v), cmp_direct);
+			qsort(im->v + before, im->n - before, sizeof(*im->v),
+			      cmp_direct);
 		level_start = level_end;
 		level_end = im->n;
 	}

@@ -14,22 +14,24 @@
  */
 enum honk_impact_class {
 	HONK_IMPACT_NONE,
-	HONK_IMPACT_RELOCATE,   /* only the version/location moves */
-	HONK_IMPACT_BREAKING,   /* a field it reads changes in a way its code sees */
-	HONK_IMPACT_TRANSITIVE  /* it reads a dataset an impacted consumer produces */
+	HONK_IMPACT_RELOCATE, /* only the version/location moves */
+	HONK_IMPACT_BREAKING, /* a field it reads changes in a way its code sees
+			       */
+	HONK_IMPACT_TRANSITIVE /* it reads a dataset an impacted consumer
+				  produces */
 };
 extern const char *const honk_impact_names[];
 
 struct honk_impacted {
 	const struct honk_consumer *consumer;
 	enum honk_impact_class impact;
-	const char *dataset;  /* the dataset it reads that is affected */
-	int64_t from;         /* the version it reads */
-	const char *via;      /* transitive: the dataset that carries it */
-	unsigned depth;       /* 1 direct, 2.. transitive */
-	const char **fields;  /* breaking: the fields it reads that change */
+	const char *dataset; /* the dataset it reads that is affected */
+	int64_t from;	     /* the version it reads */
+	const char *via;     /* transitive: the dataset that carries it */
+	unsigned depth;	     /* 1 direct, 2.. transitive */
+	const char **fields; /* breaking: the fields it reads that change */
 	size_t nfields;
-	int fields_declared;  /* 0: the consumer did not say; all were assumed */
+	int fields_declared; /* 0: the consumer did not say; all were assumed */
 };
 
 struct honk_impact {
@@ -38,7 +40,10 @@ struct honk_impact {
 	size_t n, alloc;
 };
 
-#define HONK_IMPACT_INIT { HONK_ARENA_INIT, NULL, 0, 0 }
+#define HONK_IMPACT_INIT                    \
+	{                                   \
+		HONK_ARENA_INIT, NULL, 0, 0 \
+	}
 
 /*
  * Who reads each dataset: an index built once per catalog so impact is
@@ -46,7 +51,7 @@ struct honk_impact {
  */
 struct honk_reader {
 	uint32_t consumer; /* index into cat->consumers */
-	uint32_t read;     /* index into that consumer's reads */
+	uint32_t read;	   /* index into that consumer's reads */
 };
 
 struct honk_readers {

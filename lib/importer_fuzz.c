@@ -18,9 +18,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const formats[] = { "avro", "jsonschema", "bigquery",
 					       "honk" };
-	static const char fixed[] = "[{\"name\": \"a\", \"type\": \"STRING\"},"
-				    " {\"name\": \"b\", \"type\": \"RECORD\", \"fields\":"
-				    " [{\"name\": \"c\", \"type\": \"INT64\"}]}]";
+	static const char fixed[] =
+		"[{\"name\": \"a\", \"type\": \"STRING\"},"
+		" {\"name\": \"b\", \"type\": \"RECORD\", \"fields\":"
+		" [{\"name\": \"c\", \"type\": \"INT64\"}]}]";
 	struct honk_arena arena = HONK_ARENA_INIT;
 	struct honk_diags diags = HONK_DIAGS_INIT;
 	struct honk_schema s, other;

@@ -62,12 +62,12 @@ static void test_commas_and_nesting(void **state)
 	honk_json_key(&j, "last");
 	honk_json_int(&j, -1);
 	honk_json_obj_end(&j);
-	assert_string_equal(b.buf,
-			    "{\"migration\":\"plays.user_plays.v3-v4\",\"from\":3,"
-			    "\"breaking\":true,\"ok\":false,\"note\":null,"
-			    "\"none\":null,\"consumers\":[{\"consumer\":\"a\","
-			    "\"fields\":[]},{},[-9223372036854775808,"
-			    "9223372036854775807]],\"last\":-1}");
+	assert_string_equal(
+		b.buf, "{\"migration\":\"plays.user_plays.v3-v4\",\"from\":3,"
+		       "\"breaking\":true,\"ok\":false,\"note\":null,"
+		       "\"none\":null,\"consumers\":[{\"consumer\":\"a\","
+		       "\"fields\":[]},{},[-9223372036854775808,"
+		       "9223372036854775807]],\"last\":-1}");
 	honk_buf_release(&b);
 }
 
@@ -129,7 +129,8 @@ static void test_escaping(void **state)
 	quoted("say \"hi\"", "\"say \\\"hi\\\"\"");
 	quoted("C:\\path\\", "\"C:\\\\path\\\\\"");
 	quoted("a\nb\tc\rd", "\"a\\nb\\tc\\rd\"");
-	quoted("\x01\x08\x0c\x1f\x7f", "\"\\u0001\\u0008\\u000c\\u001f\\u007f\"");
+	quoted("\x01\x08\x0c\x1f\x7f",
+	       "\"\\u0001\\u0008\\u000c\\u001f\\u007f\"");
 	quoted("/ and ' stay", "\"/ and ' stay\"");
 	quoted("</script>", "\"</script>\"");
 }
@@ -141,22 +142,22 @@ static void test_utf8(void **state)
 	quoted("caf\xc3\xa9", "\"caf\xc3\xa9\"");
 	quoted("\xe2\x82\xac", "\"\xe2\x82\xac\"");
 	quoted("\xf0\x9f\x8e\xb5", "\"\xf0\x9f\x8e\xb5\"");
-	quoted("\xed\x9f\xbf", "\"\xed\x9f\xbf\"");   /* U+D7FF */
+	quoted("\xed\x9f\xbf", "\"\xed\x9f\xbf\"");	    /* U+D7FF */
 	quoted("\xf4\x8f\xbf\xbf", "\"\xf4\x8f\xbf\xbf\""); /* U+10FFFF */
 
 	/* invalid bytes become U+FFFD, one per byte, and the rest survives */
 	quoted("\xff", "\"\\ufffd\"");
 	quoted("a\x80z", "\"a\\ufffdz\"");
-	quoted("caf\xc3", "\"caf\\ufffd\"");            /* truncated */
-	quoted("\xc3(", "\"\\ufffd(\"");                /* bad continuation */
-	quoted("\xc0\xaf", "\"\\ufffd\\ufffd\"");       /* overlong '/' */
+	quoted("caf\xc3", "\"caf\\ufffd\"");	  /* truncated */
+	quoted("\xc3(", "\"\\ufffd(\"");	  /* bad continuation */
+	quoted("\xc0\xaf", "\"\\ufffd\\ufffd\""); /* overlong '/' */
 	quoted("\xe0\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\""); /* overlong */
 	quoted("\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\""); /* surrogate */
-	quoted("\xf4\x90\x80\x80",
-	       "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");       /* > U+10FFFF */
-	quoted("\xf5\x80\x80\x80",
-	       "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
-	quoted("\xe2\x82", "\"\\ufffd\\ufffd\"");       /* truncated at end */
+	quoted("\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\""); /* >
+									   U+10FFFF
+									 */
+	quoted("\xf5\x80\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
+	quoted("\xe2\x82", "\"\\ufffd\\ufffd\""); /* truncated at end */
 	quoted("\xf0\x9f\x8e", "\"\\ufffd\\ufffd\\ufffd\"");
 }
 

@@ -35,21 +35,57 @@ struct js {
 };
 
 /* Keywords understood or safely ignored (they do not change the shape). */
-static const char *const known[] = {
-	"title", "description", "$id", "$schema", "$comment", "examples",
-	"default", "format", "maxLength", "minLength", "pattern", "maximum",
-	"minimum", "exclusiveMaximum", "exclusiveMinimum", "multipleOf",
-	"maxItems", "minItems", "uniqueItems", "maxProperties",
-	"minProperties", "additionalProperties", "required", "properties",
-	"items", "enum", "type", "definitions", "$defs", "$ref", "readOnly",
-	"writeOnly", "contentEncoding", "contentMediaType", "deprecated",
-	"anyOf", "oneOf", "const", NULL
-};
+static const char *const known[] = { "title",
+				     "description",
+				     "$id",
+				     "$schema",
+				     "$comment",
+				     "examples",
+				     "default",
+				     "format",
+				     "maxLength",
+				     "minLength",
+				     "pattern",
+				     "maximum",
+				     "minimum",
+				     "exclusiveMaximum",
+				     "exclusiveMinimum",
+				     "multipleOf",
+				     "maxItems",
+				     "minItems",
+				     "uniqueItems",
+				     "maxProperties",
+				     "minProperties",
+				     "additionalProperties",
+				     "required",
+				     "properties",
+				     "items",
+				     "enum",
+				     "type",
+				     "definitions",
+				     "$defs",
+				     "$ref",
+				     "readOnly",
+				     "writeOnly",
+				     "contentEncoding",
+				     "contentMediaType",
+				     "deprecated",
+				     "anyOf",
+				     "oneOf",
+				     "const",
+				     NULL };
 
-static const char *const refused[] = {
-	"allOf", "not", "if", "then", "else", "patternProperties",
-	"dependencies", "propertyNames", "contains", "additionalItems", NULL
-};
+static const char *const refused[] = { "allOf",
+				       "not",
+				       "if",
+				       "then",
+				       "else",
+				       "patternProperties",
+				       "dependencies",
+				       "propertyNames",
+				       "contains",
+				       "additionalItems",
+				       NULL };
 
 static int in(const char *s, const char *const *list)
 {
@@ -63,18 +99,18 @@ static int map_schema(struct js *j, const struct honk_ynode *n,
 		      struct honk_field *f, int *nullable);
 
 /* Follow "#/a/b" from the document root. */
-static const struct honk_ynode *resolve(struct js *j,
-					const struct honk_ynode *at,
-					const char *ref)
+static const struct honk_ynode *
+resolve(struct js *j, const struct honk_ynode *at, const char *ref)
 {
 	const struct honk_ynode *n = j->root;
 	char part[256];
 	const char *p;
 
 	if (ref[0] != '#' || (ref[1] != '/' && ref[1] != '\0')) {
-		honk_yerror(&j->c, at,
-			    "$ref '%s' points outside this file; only '#/...' references are supported",
-			    ref);
+		honk_yerror(
+			&j->c, at,
+			"$ref '%s' points outside this file; only '#/...' references are supported",
+			ref);
 		return NULL;
 	}
 	for (p = ref + 1; *p == '/';) {
@@ -99,8 +135,8 @@ static const struct honk_ynode *resolve(struct js *j,
 		p += 1 + len;
 	}
 	if (!n || *p) {
-		honk_yerror(&j->c, at, "$ref '%s' does not resolve in this file",
-			    ref);
+		honk_yerror(&j->c, at,
+			    "$ref '%s' does not resolve in this file", ref);
 		return NULL;
 	}
 	return n;
@@ -115,12 +151,14 @@ static const char *type_of(const struct honk_ynode *t, int *nullable,
 	if (t->type == HONK_YSCALAR)
 		return t->str;
 	if (t->type != HONK_YSEQ) {
-		honk_yerror(&j->c, t, "'type' must be a name or a list of names");
+		honk_yerror(&j->c, t,
+			    "'type' must be a name or a list of names");
 		return NULL;
 	}
 	for (it = t->first; it; it = it->next) {
 		if (it->type != HONK_YSCALAR) {
-			honk_yerror(&j->c, it, "'type' must be a name or a list of names");
+			honk_yerror(&j->c, it,
+				    "'type' must be a name or a list of names");
 			return NULL;
 		}
 		if (!strcmp(it->str, "null")) {
@@ -128,15 +166,17 @@ static const char *type_of(const struct honk_ynode *t, int *nullable,
 			continue;
 		}
 		if (real) {
-			honk_yerror(&j->c, t,
-				    "a union of '%s' and '%s' cannot be mapped onto one type",
-				    real, it->str);
+			honk_yerror(
+				&j->c, t,
+				"a union of '%s' and '%s' cannot be mapped onto one type",
+				real, it->str);
 			return NULL;
 		}
 		real = it->str;
 	}
 	if (!real)
-		honk_yerror(&j->c, t, "a field of type null only cannot be mapped");
+		honk_yerror(&j->c, t,
+			    "a field of type null only cannot be mapped");
 	return real;
 }
 
@@ -179,7 +219,8 @@ static int map_object(struct js *j, const struct honk_ynode *n,
 		      struct honk_field *f)
 {
 	const struct honk_ynode *props = honk_ymap_get(n, "properties");
-	const struct honk_ynode *addl = honk_ymap_get(n, "additionalProperties");
+	const struct honk_ynode *addl =
+		honk_ymap_get(n, "additionalProperties");
 	const struct honk_ynode *req = honk_ymap_get(n, "required");
 	const struct honk_ynode *k;
 	size_t i = 0;
@@ -197,11 +238,13 @@ static int map_object(struct js *j, const struct honk_ynode *n,
 	if (req && req->type != HONK_YSEQ)
 		honk_yerror(&j->c, req, "'required' must be a list of names");
 	if (!props)
-		return 0; /* an object of unknown shape: a record with no fields */
+		return 0; /* an object of unknown shape: a record with no fields
+			   */
 	if (props->type != HONK_YMAP)
-		return honk_yerror(&j->c, props, "'properties' must be a mapping");
-	f->fields = honk_arena_alloc(j->c.arena,
-				     (props->n ? props->n : 1) * sizeof(*f->fields));
+		return honk_yerror(&j->c, props,
+				   "'properties' must be a mapping");
+	f->fields = honk_arena_alloc(j->c.arena, (props->n ? props->n : 1) *
+							 sizeof(*f->fields));
 	if (!f->fields)
 		return HONK_ERROR;
 	for (k = props->first; k && k->next; k = k->next->next) {
@@ -210,9 +253,10 @@ static int map_object(struct js *j, const struct honk_ynode *n,
 		size_t old = j->c.keylen;
 
 		if (!valid_field_name(k->str, k->len)) {
-			honk_yerror(&j->c, k,
-				    "property name '%s' cannot be a field name (no '.', brackets or control characters)",
-				    k->str);
+			honk_yerror(
+				&j->c, k,
+				"property name '%s' cannot be a field name (no '.', brackets or control characters)",
+				k->str);
 			continue;
 		}
 		sub->name = honk_arena_strndup(j->c.arena, k->str, k->len);
@@ -238,9 +282,10 @@ static int map_object(struct js *j, const struct honk_ynode *n,
 		for (it = req->first; it; it = it->next)
 			if (it->type == HONK_YSCALAR &&
 			    !honk_ymap_get(props, it->str))
-				honk_yerror(&j->c, it,
-					    "required property '%s' is not defined in 'properties'",
-					    it->str);
+				honk_yerror(
+					&j->c, it,
+					"required property '%s' is not defined in 'properties'",
+					it->str);
 	}
 	return 0;
 }
@@ -259,13 +304,15 @@ static int map_enum(struct js *j, const struct honk_ynode *e,
 		return HONK_ERROR;
 	for (it = e->first; it; it = it->next) {
 		if (it->type != HONK_YSCALAR)
-			return honk_yerror(&j->c, it,
-					   "enum values must be scalars to become symbols");
+			return honk_yerror(
+				&j->c, it,
+				"enum values must be scalars to become symbols");
 		if (!it->quoted && honk_ynode_is_null(it)) {
 			*nullable = 1;
 			continue;
 		}
-		f->symbols[i++] = honk_arena_strndup(j->c.arena, it->str, it->len);
+		f->symbols[i++] =
+			honk_arena_strndup(j->c.arena, it->str, it->len);
 	}
 	f->nsymbols = i;
 	return 0;
@@ -284,16 +331,18 @@ static int map_schema(struct js *j, const struct honk_ynode *n,
 		return honk_yerror(&j->c, n, "a schema must be a mapping");
 	for (k = n->first; k && k->next; k = k->next->next) {
 		if (in(k->str, refused))
-			return honk_yerror(&j->c, k,
-					   "'%s' cannot be mapped onto honk's schema model",
-					   k->str);
+			return honk_yerror(
+				&j->c, k,
+				"'%s' cannot be mapped onto honk's schema model",
+				k->str);
 		if (!in(k->str, known)) {
 			const char *s = honk_suggest(k->str, known);
 
 			if (s)
-				honk_yerror(&j->c, k,
-					    "unknown keyword '%s', did you mean '%s'?",
-					    k->str, s);
+				honk_yerror(
+					&j->c, k,
+					"unknown keyword '%s', did you mean '%s'?",
+					k->str, s);
 			else
 				honk_yerror(&j->c, k, "unknown keyword '%s'",
 					    k->str);
@@ -302,16 +351,18 @@ static int map_schema(struct js *j, const struct honk_ynode *n,
 	if ((v = honk_ymap_get(n, "description")) && v->type == HONK_YSCALAR)
 		f->description = honk_arena_strndup(j->c.arena, v->str, v->len);
 	if ((v = honk_ymap_get(n, "default")) && v->type == HONK_YSCALAR)
-		f->default_value = honk_arena_strndup(j->c.arena, v->str, v->len);
+		f->default_value =
+			honk_arena_strndup(j->c.arena, v->str, v->len);
 	if ((v = honk_ymap_get(n, "$ref"))) {
 		const struct honk_ynode *target;
 
 		if (v->type != HONK_YSCALAR)
 			return honk_yerror(&j->c, v, "'$ref' must be a string");
 		if (j->ref_depth >= MAX_REF_DEPTH)
-			return honk_yerror(&j->c, v,
-					   "$ref '%s' is recursive or nested deeper than %d",
-					   v->str, MAX_REF_DEPTH);
+			return honk_yerror(
+				&j->c, v,
+				"$ref '%s' is recursive or nested deeper than %d",
+				v->str, MAX_REF_DEPTH);
 		target = resolve(j, v, v->str);
 		if (!target)
 			return HONK_EINVALID;
@@ -327,21 +378,26 @@ static int map_schema(struct js *j, const struct honk_ynode *n,
 		const struct honk_ynode *it, *real = NULL;
 
 		if (v->type != HONK_YSEQ)
-			return honk_yerror(&j->c, v, "expected a list of schemas");
+			return honk_yerror(&j->c, v,
+					   "expected a list of schemas");
 		for (it = v->first; it; it = it->next) {
 			const struct honk_ynode *ty = honk_ymap_get(it, "type");
 
-			if (ty && ty->type == HONK_YSCALAR && !strcmp(ty->str, "null")) {
+			if (ty && ty->type == HONK_YSCALAR &&
+			    !strcmp(ty->str, "null")) {
 				*nullable = 1;
 				continue;
 			}
 			if (real)
-				return honk_yerror(&j->c, v,
-						   "a union of several schemas cannot be mapped onto one type");
+				return honk_yerror(
+					&j->c, v,
+					"a union of several schemas cannot be mapped onto one type");
 			real = it;
 		}
 		if (!real)
-			return honk_yerror(&j->c, v, "a union of null only cannot be mapped");
+			return honk_yerror(
+				&j->c, v,
+				"a union of null only cannot be mapped");
 		return map_schema(j, real, f, nullable);
 	}
 	if ((v = honk_ymap_get(n, "enum")))
@@ -350,7 +406,8 @@ static int map_schema(struct js *j, const struct honk_ynode *n,
 	if (!t) {
 		if (honk_ymap_get(n, "properties"))
 			return map_object(j, n, f);
-		return honk_yerror(&j->c, n, "a schema without 'type' cannot be mapped");
+		return honk_yerror(&j->c, n,
+				   "a schema without 'type' cannot be mapped");
 	}
 	type = type_of(t, nullable, j);
 	if (!type)
@@ -363,10 +420,13 @@ static int map_schema(struct js *j, const struct honk_ynode *n,
 
 		f->type = HONK_T_ARRAY;
 		if (!items)
-			return honk_yerror(&j->c, n, "an array without 'items' cannot be mapped");
+			return honk_yerror(
+				&j->c, n,
+				"an array without 'items' cannot be mapped");
 		if (items->type == HONK_YSEQ)
-			return honk_yerror(&j->c, items,
-					   "tuple 'items' (a list of schemas) cannot be mapped");
+			return honk_yerror(
+				&j->c, items,
+				"tuple 'items' (a list of schemas) cannot be mapped");
 		f->items = honk_arena_alloc(j->c.arena, sizeof(*f->items));
 		if (!f->items)
 			return HONK_ERROR;
@@ -374,7 +434,8 @@ static int map_schema(struct js *j, const struct honk_ynode *n,
 	}
 	if (!strcmp(type, "string")) {
 		const struct honk_ynode *fmt = honk_ymap_get(n, "format");
-		const struct honk_ynode *enc = honk_ymap_get(n, "contentEncoding");
+		const struct honk_ynode *enc =
+			honk_ymap_get(n, "contentEncoding");
 
 		f->type = HONK_T_STRING;
 		if (fmt && fmt->type == HONK_YSCALAR) {
@@ -385,7 +446,8 @@ static int map_schema(struct js *j, const struct honk_ynode *n,
 			else if (!strcmp(fmt->str, "time"))
 				f->type = HONK_T_TIME;
 		}
-		if (enc && enc->type == HONK_YSCALAR && !strcmp(enc->str, "base64"))
+		if (enc && enc->type == HONK_YSCALAR &&
+		    !strcmp(enc->str, "base64"))
 			f->type = HONK_T_BYTES;
 		return 0;
 	}

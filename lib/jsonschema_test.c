@@ -60,11 +60,9 @@ static int load(struct honk_schema *out, struct honk_arena *arena,
 
 /* The titles and versions jsonschema-tools exempts from the rule. */
 static const char *const exempt[] = {
-	"fragment/http/1.2.0",
-	"mediawiki/client/error/1.1.0",
+	"fragment/http/1.2.0", "mediawiki/client/error/1.1.0",
 	"fragment/mediawiki/state/change/page/1.2.0",
-	"mediawiki/page/change/1.2.0",
-	NULL
+	"mediawiki/page/change/1.2.0", NULL
 };
 
 static int is_exempt(const char *title, const struct version *v)
@@ -119,7 +117,8 @@ static void expect_refused(const char *path, const char *message)
 	struct honk_schema s;
 
 	assert_int_equal(honk_buf_read_file(&b, path), 0);
-	assert_int_equal(honk_jsonschema_import(&s, &arena, path, b.buf, b.len, &d),
+	assert_int_equal(honk_jsonschema_import(&s, &arena, path, b.buf, b.len,
+						&d),
 			 HONK_EINVALID);
 	honk_diags_sort(&d);
 	assert_true(d.n > 0);
@@ -162,14 +161,15 @@ static void check_title(const char *dir, const char *title, struct totals *t)
 		int ma, mi, pa;
 		char tail[8];
 
-		if (sscanf(e->d_name, "%d.%d.%d.%7s", &ma, &mi, &pa, tail) != 4 ||
+		if (sscanf(e->d_name, "%d.%d.%d.%7s", &ma, &mi, &pa, tail) !=
+			    4 ||
 		    strcmp(tail, "yaml") != 0)
 			continue;
 		assert_true(n < 64);
 		v[n].file = malloc(strlen(dir) + strlen(e->d_name) + 2);
 		assert_non_null(v[n].file);
-		snprintf(v[n].file, strlen(dir) + strlen(e->d_name) + 2, "%s/%s",
-			 dir, e->d_name);
+		snprintf(v[n].file, strlen(dir) + strlen(e->d_name) + 2,
+			 "%s/%s", dir, e->d_name);
 		v[n].major = ma;
 		v[n].minor = mi;
 		v[n].patch = pa;
@@ -204,7 +204,8 @@ static void check_title(const char *dir, const char *title, struct totals *t)
 			continue;
 		assert_int_equal(load(&a, &arena, v[i - 1].file), 0);
 		assert_int_equal(load(&b, &arena, v[i].file), 0);
-		assert_int_equal(honk_diff_schemas(&diff, &a, &b, NULL, NULL), 0);
+		assert_int_equal(honk_diff_schemas(&diff, &a, &b, NULL, NULL),
+				 0);
 		for (k = 0; k < diff.n; k++)
 			if (!allowed(&diff.v[k]))
 				forbidden++;
@@ -213,18 +214,21 @@ static void check_title(const char *dir, const char *title, struct totals *t)
 		} else if (is_exempt(title, &v[i])) {
 			t->exempt_pairs++;
 			if (!forbidden)
-				fail_msg("%s: exempted pair shows no forbidden change",
-					 v[i].file);
+				fail_msg(
+					"%s: exempted pair shows no forbidden change",
+					v[i].file);
 		} else {
 			t->pairs++;
 			for (k = 0; k < diff.n; k++)
 				if (!allowed(&diff.v[k]))
-					fail_msg("%s -> %s: %s at '%s' is not allowed between minor versions",
-						 v[i - 1].file, v[i].file,
-						 honk_change_names[diff.v[k].kind],
-						 diff.v[k].path);
+					fail_msg(
+						"%s -> %s: %s at '%s' is not allowed between minor versions",
+						v[i - 1].file, v[i].file,
+						honk_change_names[diff.v[k].kind],
+						diff.v[k].path);
 			if (honk_diff_breaking(&diff, HONK_POLICY_BACKWARD))
-				fail_msg("%s: breaking under backward", v[i].file);
+				fail_msg("%s: breaking under backward",
+					 v[i].file);
 		}
 		honk_diff_release(&diff);
 		honk_arena_release(&arena);
@@ -258,8 +262,10 @@ static void corpus_matches_the_ground_truth(void **state)
 
 	(void)state;
 	walk(CORPUS, "", &t);
-	print_message("corpus: %u titles, %u files (%u refused), %u minor pairs, %u exempt pairs, %u major bumps\n",
-		      t.titles, t.files, t.refused, t.pairs, t.exempt_pairs, t.majors);
+	print_message(
+		"corpus: %u titles, %u files (%u refused), %u minor pairs, %u exempt pairs, %u major bumps\n",
+		t.titles, t.files, t.refused, t.pairs, t.exempt_pairs,
+		t.majors);
 	assert_int_equal(t.files, 83);
 	assert_int_equal(t.refused, 3);
 	assert_int_equal(t.exempt_pairs, 4);
@@ -275,8 +281,12 @@ static void page_change_drops_performer_requiredness(void **state)
 	int seen = 0;
 
 	(void)state;
-	assert_int_equal(load(&a, &arena, CORPUS "/mediawiki/page/change/1.1.0.yaml"), 0);
-	assert_int_equal(load(&b, &arena, CORPUS "/mediawiki/page/change/1.2.0.yaml"), 0);
+	assert_int_equal(load(&a, &arena,
+			      CORPUS "/mediawiki/page/change/1.1.0.yaml"),
+			 0);
+	assert_int_equal(load(&b, &arena,
+			      CORPUS "/mediawiki/page/change/1.2.0.yaml"),
+			 0);
 	assert_int_equal(honk_diff_schemas(&diff, &a, &b, NULL, NULL), 0);
 	for (k = 0; k < diff.n; k++)
 		if (diff.v[k].kind == HONK_REQUIRED_REMOVED &&

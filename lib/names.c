@@ -159,8 +159,9 @@ int honk_dataset_id_from_path(struct honk_buf *out, const char *path)
 		return err;
 	return 0;
 bad:
-	return honk_error_set(HONK_EINVALID,
-			      "dataset file must be datasets/<domain>/<name>.yaml with valid names");
+	return honk_error_set(
+		HONK_EINVALID,
+		"dataset file must be datasets/<domain>/<name>.yaml with valid names");
 }
 
 static int prefixed(struct honk_buf *out, const char *what, const char *pre,
@@ -213,9 +214,10 @@ int honk_migration_id(struct honk_buf *out, const char *dataset, long from,
 	if ((err = honk_buf_addf(out, "%s.v%ld-v%ld", dataset, from, to)) < 0)
 		return err;
 	if (!honk_name_valid(out->buf, out->len))
-		return honk_error_set(HONK_EINVALID,
-				      "migration id '%s' is longer than %d bytes",
-				      out->buf, HONK_NAME_MAX);
+		return honk_error_set(
+			HONK_EINVALID,
+			"migration id '%s' is longer than %d bytes", out->buf,
+			HONK_NAME_MAX);
 	return 0;
 }
 

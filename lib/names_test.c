@@ -25,8 +25,17 @@ static int valid(const char *s)
 static void test_valid_names(void **state)
 {
 	static const char *const ok[] = {
-		"a", "0", "plays", "plays.user_plays", "a-b_c", "a1.b2.c3",
-		"x-", "x_", "9lives", "a.0", "team-playback",
+		"a",
+		"0",
+		"plays",
+		"plays.user_plays",
+		"a-b_c",
+		"a1.b2.c3",
+		"x-",
+		"x_",
+		"9lives",
+		"a.0",
+		"team-playback",
 		"plays.user_plays.v3-v4",
 	};
 	char max[HONK_NAME_MAX + 1];
@@ -49,9 +58,10 @@ static void test_valid_names(void **state)
 static void test_invalid_names(void **state)
 {
 	static const char *const bad[] = {
-		"$(id)", "../x", "-rf", "a;b", "A", "", "a..b", "a.", ".a",
-		"a\nb", "a b", "a/b", "_a", "a._b", "a.-b", "`id`", "a\\b",
-		"caf\xc3\xa9", "a\tb", ".", "..", "a\x7f", "Plays.user",
+		"$(id)", "../x", "-rf",	 "a;b",	  "A",		"",
+		"a..b",	 "a.",	 ".a",	 "a\nb",  "a b",	"a/b",
+		"_a",	 "a._b", "a.-b", "`id`",  "a\\b",	"caf\xc3\xa9",
+		"a\tb",	 ".",	 "..",	 "a\x7f", "Plays.user",
 	};
 	char long_name[HONK_NAME_MAX + 2];
 	size_t i;
@@ -85,14 +95,18 @@ static void test_check_messages(void **state)
 	char long_name[HONK_NAME_MAX + 2], want[256];
 
 	(void)state;
-	check_msg("dataset", "-rf",
-		  "invalid dataset name '-rf': each segment must start with [a-z0-9]");
-	check_msg("consumer", "$(id)",
-		  "invalid consumer name '$(id)': each segment must start with [a-z0-9]");
-	check_msg("dataset", "a;b",
-		  "invalid dataset name 'a;b': only [a-z0-9_-] and '.' between segments are allowed");
-	check_msg("migration", "A",
-		  "invalid migration name 'A': upper-case letters are not allowed");
+	check_msg(
+		"dataset", "-rf",
+		"invalid dataset name '-rf': each segment must start with [a-z0-9]");
+	check_msg(
+		"consumer", "$(id)",
+		"invalid consumer name '$(id)': each segment must start with [a-z0-9]");
+	check_msg(
+		"dataset", "a;b",
+		"invalid dataset name 'a;b': only [a-z0-9_-] and '.' between segments are allowed");
+	check_msg(
+		"migration", "A",
+		"invalid migration name 'A': upper-case letters are not allowed");
 	check_msg("dataset", "", "dataset name is empty");
 	check_msg("dataset", "a..b",
 		  "invalid dataset name 'a..b': empty segment between dots");
@@ -101,10 +115,12 @@ static void test_check_messages(void **state)
 	check_msg("dataset", "../x",
 		  "invalid dataset name '../x': empty segment between dots");
 	/* control characters and quotes are escaped in the message */
-	check_msg("wave", "a\nb",
-		  "invalid wave name 'a\\x0ab': only [a-z0-9_-] and '.' between segments are allowed");
-	check_msg("wave", "a'b",
-		  "invalid wave name 'a\\x27b': only [a-z0-9_-] and '.' between segments are allowed");
+	check_msg(
+		"wave", "a\nb",
+		"invalid wave name 'a\\x0ab': only [a-z0-9_-] and '.' between segments are allowed");
+	check_msg(
+		"wave", "a'b",
+		"invalid wave name 'a\\x27b': only [a-z0-9_-] and '.' between segments are allowed");
 
 	/* a long name is cut short in the message */
 	memset(long_name, 'a', HONK_NAME_MAX + 1);
@@ -152,8 +168,9 @@ static void id_bad(const char *path)
 
 	if (honk_dataset_id_from_path(&b, path) != HONK_EINVALID)
 		fail_msg("'%s' accepted as '%s'", path, b.buf);
-	assert_string_equal(honk_error_last(),
-			    "dataset file must be datasets/<domain>/<name>.yaml with valid names");
+	assert_string_equal(
+		honk_error_last(),
+		"dataset file must be datasets/<domain>/<name>.yaml with valid names");
 	assert_int_equal(b.len, 0);
 	honk_buf_release(&b);
 }
@@ -186,8 +203,9 @@ static void test_dataset_id_from_path(void **state)
 
 	/* the id, not just each part, must fit HONK_NAME_MAX */
 	snprintf(path, sizeof(path), "datasets/%0*d/%0*d.yaml", 63, 1, 64, 2);
-	id_ok(path, "000000000000000000000000000000000000000000000000000000000000001."
-		    "0000000000000000000000000000000000000000000000000000000000000002");
+	id_ok(path,
+	      "000000000000000000000000000000000000000000000000000000000000001."
+	      "0000000000000000000000000000000000000000000000000000000000000002");
 	snprintf(path, sizeof(path), "datasets/%0*d/%0*d.yaml", 64, 1, 64, 2);
 	id_bad(path);
 }
@@ -196,8 +214,9 @@ static void test_refs_and_paths(void **state)
 {
 	struct honk_buf b = HONK_BUF_INIT;
 	static const char *const hostile[] = {
-		"$(id)", "../x", "-rf", "a;b", "A", "", "a..b", "a b",
-		"x\ny", "refs/heads/main", "a.",
+		"$(id)", "../x", "-rf", "a;b",	"A",
+		"",	 "a..b", "a b", "x\ny", "refs/heads/main",
+		"a.",
 	};
 	size_t i;
 
@@ -230,12 +249,14 @@ static void test_refs_and_paths(void **state)
 		assert_string_equal(b.buf, "untouched");
 	}
 	assert_int_equal(honk_ref_proposal(&b, "-rf"), HONK_EINVALID);
-	assert_string_equal(honk_error_last(),
-			    "invalid migration name '-rf': each segment must start with [a-z0-9]");
+	assert_string_equal(
+		honk_error_last(),
+		"invalid migration name '-rf': each segment must start with [a-z0-9]");
 	assert_int_equal(honk_env_entry(&b, "HONK_DATASET", "$(id)"),
 			 HONK_EINVALID);
-	assert_string_equal(honk_error_last(),
-			    "invalid environment name '$(id)': each segment must start with [a-z0-9]");
+	assert_string_equal(
+		honk_error_last(),
+		"invalid environment name '$(id)': each segment must start with [a-z0-9]");
 	honk_buf_release(&b);
 }
 
@@ -264,12 +285,13 @@ static void test_migration_id(void **state)
 
 static void branch_names(void **state)
 {
-	static const char *const good[] = { "main", "release/2026", "honk/x.v1-v2",
-					    "feature_a" };
-	static const char *const bad[] = { "", "-evil", "/x", "x/", "a..b",
-					   "a b", "a~1", "a^", "a:b", "a?", "a*",
-					   "a[", "a\\b", ".hidden", "x/.y",
-					   "x.lock", "a@{1}", "@", "x.", "a//b" };
+	static const char *const good[] = { "main", "release/2026",
+					    "honk/x.v1-v2", "feature_a" };
+	static const char *const bad[] = { "",	    "-evil",   "/x",   "x/",
+					   "a..b",  "a b",     "a~1",  "a^",
+					   "a:b",   "a?",      "a*",   "a[",
+					   "a\\b",  ".hidden", "x/.y", "x.lock",
+					   "a@{1}", "@",       "x.",   "a//b" };
 	size_t i;
 
 	(void)state;

@@ -29,25 +29,25 @@ int honk_parse_int(int64_t *out, const char *s, int64_t min, int64_t max)
 		p++;
 	}
 	if (!is_digit(*p))
-		return honk_error_set(HONK_EINVALID,
-				      "'%s' is not an integer", s);
+		return honk_error_set(HONK_EINVALID, "'%s' is not an integer",
+				      s);
 	if (p[0] == '0' && p[1] != '\0')
-		return honk_error_set(HONK_EINVALID,
-				      "'%s' has leading zeros", s);
+		return honk_error_set(HONK_EINVALID, "'%s' has leading zeros",
+				      s);
 	limit = neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX;
 	for (; is_digit(*p); p++) {
 		unsigned d = (unsigned)(*p - '0');
 
 		if (v > (limit - d) / 10)
-			return honk_error_set(HONK_EINVALID,
-					      "'%s' is out of range [%lld, %lld]",
-					      s, (long long)min,
-					      (long long)max);
+			return honk_error_set(
+				HONK_EINVALID,
+				"'%s' is out of range [%lld, %lld]", s,
+				(long long)min, (long long)max);
 		v = v * 10 + d;
 	}
 	if (*p)
-		return honk_error_set(HONK_EINVALID,
-				      "'%s' is not an integer", s);
+		return honk_error_set(HONK_EINVALID, "'%s' is not an integer",
+				      s);
 	if (neg) {
 		int64_t r = v == (uint64_t)INT64_MAX + 1 ? INT64_MIN
 							 : -(int64_t)v;
@@ -112,9 +112,10 @@ int honk_parse_duration(int64_t *out_ms, const char *s)
 	*out_ms = total;
 	return 0;
 bad:
-	return honk_error_set(HONK_EINVALID,
-			      "'%s' is not a duration (expected e.g. 30s, 10m, 2h, 1h30m)",
-			      s);
+	return honk_error_set(
+		HONK_EINVALID,
+		"'%s' is not a duration (expected e.g. 30s, 10m, 2h, 1h30m)",
+		s);
 range:
 	return honk_error_set(HONK_EINVALID,
 			      "duration '%s' is longer than 365 days", s);
@@ -177,16 +178,18 @@ int honk_parse_wave_size(int64_t *out, int *is_percent, const char *s)
 		memcpy(tmp, s, n - 1);
 		tmp[n - 1] = '\0';
 		if ((err = honk_parse_int(out, tmp, 1, 100)) < 0)
-			return honk_error_set(err,
-					      "wave size '%s' must be a count or a percentage 1%%..100%%",
-					      s);
+			return honk_error_set(
+				err,
+				"wave size '%s' must be a count or a percentage 1%%..100%%",
+				s);
 		*is_percent = 1;
 		return 0;
 	}
 	if ((err = honk_parse_int(out, s, 1, 10000000)) < 0)
-		return honk_error_set(err,
-				      "wave size '%s' must be a count or a percentage 1%%..100%%",
-				      s);
+		return honk_error_set(
+			err,
+			"wave size '%s' must be a count or a percentage 1%%..100%%",
+			s);
 	*is_percent = 0;
 	return 0;
 }

@@ -245,9 +245,10 @@ static void test_wave_size(void **state)
 	int pct = -1;
 	size_t i;
 	static const char *const bad[] = {
-		"0",  "0%", "101%", "%",   "",     "-1", "-5%", "10 %",
-		"1.5%", "+3", "03", "3x", "%10", "10%%", "10000001",
-		"1111111111111111111111111111111%",
+		"0",	"0%",	"101%",	    "%",
+		"",	"-1",	"-5%",	    "10 %",
+		"1.5%", "+3",	"03",	    "3x",
+		"%10",	"10%%", "10000001", "1111111111111111111111111111111%",
 	};
 
 	(void)state;
@@ -275,9 +276,10 @@ static void test_wave_size(void **state)
 			fail_msg("wave size '%s' accepted", bad[i]);
 		assert_true(v == SENTINEL);
 		assert_int_equal(pct, -1);
-		snprintf(want, sizeof(want),
-			 "wave size '%s' must be a count or a percentage 1%%..100%%",
-			 bad[i]);
+		snprintf(
+			want, sizeof(want),
+			"wave size '%s' must be a count or a percentage 1%%..100%%",
+			bad[i]);
 		assert_string_equal(honk_error_last(), want);
 	}
 }

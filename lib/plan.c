@@ -25,20 +25,25 @@ void honk_waves_assign(int64_t *waves, const int64_t *pins, size_t n,
 
 	for (i = 0; i < n; i++) {
 		if (pins && pins[i] > 0) {
-			waves[i] = pins[i] < (int64_t)nsizes ? pins[i] : (int64_t)nsizes;
+			waves[i] = pins[i] < (int64_t)nsizes ? pins[i]
+							     : (int64_t)nsizes;
 			continue;
 		}
 		/* the first wave whose cumulative size has room for one more */
 		while (k < nsizes) {
-			uint64_t cap = sizes[k].percent
-					       ? ((uint64_t)n * (uint64_t)sizes[k].size + 99) / 100
-					       : (uint64_t)sizes[k].size;
+			uint64_t cap =
+				sizes[k].percent
+					? ((uint64_t)n *
+						   (uint64_t)sizes[k].size +
+					   99) / 100
+					: (uint64_t)sizes[k].size;
 
 			if (placed < cap || k + 1 == nsizes)
 				break;
 			k++;
 		}
-		waves[i] = (int64_t)(k < nsizes ? k + 1 : (nsizes ? nsizes : 1));
+		waves[i] =
+			(int64_t)(k < nsizes ? k + 1 : (nsizes ? nsizes : 1));
 		placed++;
 	}
 }
@@ -52,7 +57,8 @@ static int rollout_order(const void *pa, const void *pb)
 	if (wa != wb)
 		return wa < wb ? -1 : 1;
 	if (a->consumer->criticality != b->consumer->criticality)
-		return a->consumer->criticality < b->consumer->criticality ? -1 : 1;
+		return a->consumer->criticality < b->consumer->criticality ? -1
+									   : 1;
 	return strcmp(a->consumer->name, b->consumer->name);
 }
 
@@ -84,10 +90,11 @@ int honk_plan_build(struct honk_plan *plan, const struct honk_catalog *cat,
 				     vf->location, vt->location)) < 0)
 		return err;
 	plan->breaking = honk_diff_breaking(&plan->diff, plan->policy);
-	if ((err = honk_impact_compute(&plan->impact, cat, ix, ds, from, to, 0)) < 0)
+	if ((err = honk_impact_compute(&plan->impact, cat, ix, ds, from, to,
+				       0)) < 0)
 		return err;
-	plan->consumers = honk_arena_alloc(&plan->arena,
-					   (plan->impact.n + 1) * sizeof(*plan->consumers));
+	plan->consumers = honk_arena_alloc(
+		&plan->arena, (plan->impact.n + 1) * sizeof(*plan->consumers));
 	if (!plan->consumers)
 		return HONK_ERROR;
 	for (i = 0; i < plan->impact.n; i++) {
@@ -116,7 +123,8 @@ int honk_plan_build(struct honk_plan *plan, const struct honk_catalog *cat,
 		pins[i] = plan->consumers[i].consumer->wave;
 	honk_waves_assign(waves, pins, nsteps, ro->waves, ro->nwaves);
 	for (i = 0; i < plan->nconsumers; i++)
-		plan->consumers[i].wave = i < nsteps ? waves[i] : (int64_t)ro->nwaves;
+		plan->consumers[i].wave = i < nsteps ? waves[i]
+						     : (int64_t)ro->nwaves;
 	free(waves);
 	free(pins);
 	return 0;

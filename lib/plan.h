@@ -20,7 +20,7 @@ struct honk_plan_consumer {
 	enum honk_impact_class impact;
 	const char **fields; /* breaking: the fields that change */
 	size_t nfields;
-	const char *via;     /* transitive: the dataset that carries it */
+	const char *via; /* transitive: the dataset that carries it */
 	int64_t wave;
 };
 

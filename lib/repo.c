@@ -54,8 +54,9 @@ int honk_repo_open(struct honk_repo **out)
 				      GIT_REPOSITORY_OPEN_FROM_ENV, NULL);
 	if (err == GIT_ENOTFOUND) {
 		free(r);
-		return honk_error_set(HONK_ENOTFOUND,
-				      "not a git repository (or any of the parent directories)");
+		return honk_error_set(
+			HONK_ENOTFOUND,
+			"not a git repository (or any of the parent directories)");
 	} else if (err < 0) {
 		free(r);
 		return honk_error_git(HONK_ERROR, "cannot open the repository");
@@ -90,12 +91,14 @@ int honk_snapshot_open(struct honk_snapshot **out, struct honk_repo *r,
 	if (src->kind == HONK_SOURCE_INDEX) {
 		if (git_repository_is_bare(r->git) &&
 		    !getenv("GIT_INDEX_FILE")) {
-			err = honk_error_set(HONK_ENOTFOUND,
-					     "--index needs a repository with an index, not a bare one");
+			err = honk_error_set(
+				HONK_ENOTFOUND,
+				"--index needs a repository with an index, not a bare one");
 			goto fail;
 		}
 		if (git_repository_index(&s->index, r->git) < 0) {
-			err = honk_error_git(HONK_ERROR, "cannot read the index");
+			err = honk_error_git(HONK_ERROR,
+					     "cannot read the index");
 			goto fail;
 		}
 		snprintf(s->desc, sizeof(s->desc), "the index");
@@ -110,16 +113,17 @@ int honk_snapshot_open(struct honk_snapshot **out, struct honk_repo *r,
 	err = git_revparse_single(&obj, r->git, rev);
 	if (err == GIT_ENOTFOUND || err == GIT_EAMBIGUOUS ||
 	    err == GIT_EINVALIDSPEC || err == GIT_EUNBORNBRANCH) {
-		err = honk_error_set(HONK_ENOTFOUND,
-				     "revision '%s' not found%s", rev,
-				     !src->rev ? " (the repository has no commit yet?)"
-					       : "");
+		err = honk_error_set(
+			HONK_ENOTFOUND, "revision '%s' not found%s", rev,
+			!src->rev ? " (the repository has no commit yet?)"
+				  : "");
 		goto fail;
 	} else if (err < 0) {
 		err = honk_error_git(HONK_ERROR, "cannot resolve '%s'", rev);
 		goto fail;
 	}
-	if (git_object_peel((git_object **)&s->commit, obj, GIT_OBJECT_COMMIT) < 0) {
+	if (git_object_peel((git_object **)&s->commit, obj, GIT_OBJECT_COMMIT) <
+	    0) {
 		err = honk_error_set(HONK_ENOTFOUND,
 				     "revision '%s' is not a commit", rev);
 		goto fail;
@@ -170,7 +174,8 @@ static int walk_tree(struct honk_snapshot *s, const git_tree *tree,
 
 	if (depth > 64)
 		return honk_error_set(HONK_EINVALID,
-				      "tree '%s' is nested too deeply", path->buf);
+				      "tree '%s' is nested too deeply",
+				      path->buf);
 	for (i = 0; i < n && !err; i++) {
 		const git_tree_entry *e = git_tree_entry_byindex(tree, i);
 		git_filemode_t mode = git_tree_entry_filemode(e);
@@ -241,10 +246,11 @@ int honk_snapshot_foreach(struct honk_snapshot *s, const char *prefix,
 			git_tree_entry_free(te);
 			return 0;
 		}
-		if (git_tree_lookup(&sub, s->repo->git, git_tree_entry_id(te)) < 0) {
+		if (git_tree_lookup(&sub, s->repo->git, git_tree_entry_id(te)) <
+		    0) {
 			git_tree_entry_free(te);
-			return honk_error_git(HONK_ERROR, "cannot read tree '%s'",
-					      prefix);
+			return honk_error_git(HONK_ERROR,
+					      "cannot read tree '%s'", prefix);
 		}
 		git_tree_entry_free(te);
 		err = honk_buf_addstr(&path, prefix);
@@ -271,17 +277,20 @@ int honk_repo_read_blob(struct honk_buf *out, struct honk_repo *r,
 	int err = 0;
 
 	if (git_repository_odb(&odb, r->git) < 0)
-		return honk_error_git(HONK_ERROR, "cannot open the object database");
+		return honk_error_git(HONK_ERROR,
+				      "cannot open the object database");
 	if (out->max) {
 		if (git_odb_read_header(&size, &type, odb, id) < 0) {
 			git_oid_tostr(hex, sizeof(hex), id);
-			err = honk_error_git(HONK_ERROR, "cannot read object %s", hex);
+			err = honk_error_git(HONK_ERROR,
+					     "cannot read object %s", hex);
 			goto cleanup;
 		}
 		if (size > out->max - out->len) {
-			err = honk_error_set(HONK_ELIMIT,
-					     "file is %zu bytes, larger than the limit of %zu bytes",
-					     size, out->max);
+			err = honk_error_set(
+				HONK_ELIMIT,
+				"file is %zu bytes, larger than the limit of %zu bytes",
+				size, out->max);
 			goto cleanup;
 		}
 	}
@@ -292,7 +301,8 @@ int honk_repo_read_blob(struct honk_buf *out, struct honk_repo *r,
 	}
 	if (git_odb_object_type(obj) != GIT_OBJECT_BLOB) {
 		git_oid_tostr(hex, sizeof(hex), id);
-		err = honk_error_set(HONK_ERROR, "object %s is not a blob", hex);
+		err = honk_error_set(HONK_ERROR, "object %s is not a blob",
+				     hex);
 		goto cleanup;
 	}
 	err = honk_buf_add(out, git_odb_object_data(obj),
@@ -310,20 +320,23 @@ int honk_snapshot_read(struct honk_buf *out, struct honk_snapshot *s,
 	int err;
 
 	if (s->index) {
-		const git_index_entry *e = git_index_get_bypath(s->index, path, 0);
+		const git_index_entry *e =
+			git_index_get_bypath(s->index, path, 0);
 
 		if (!e)
 			return honk_error_set(HONK_ENOTFOUND,
 					      "'%s' is not in the index", path);
 		if (!S_ISREG(e->mode))
 			return honk_error_set(HONK_EINVALID,
-					      "'%s' is not a regular file", path);
+					      "'%s' is not a regular file",
+					      path);
 		return honk_repo_read_blob(out, s->repo, &e->id);
 	}
 	err = git_tree_entry_bypath(&te, s->tree, path);
 	if (err == GIT_ENOTFOUND)
-		return honk_error_set(HONK_ENOTFOUND, "'%s' does not exist at %s",
-				      path, s->desc);
+		return honk_error_set(HONK_ENOTFOUND,
+				      "'%s' does not exist at %s", path,
+				      s->desc);
 	if (err < 0)
 		return honk_error_git(HONK_ERROR, "cannot look up '%s'", path);
 	if (git_tree_entry_filemode(te) != GIT_FILEMODE_BLOB &&
@@ -357,13 +370,14 @@ static int ref_conflict(struct honk_repo *r, const char *refname,
 	git_oid now;
 
 	if (!expected)
-		return honk_error_set(HONK_ECONFLICT,
-				      "ref '%s' already exists", refname);
+		return honk_error_set(HONK_ECONFLICT, "ref '%s' already exists",
+				      refname);
 	git_oid_tostr(want, sizeof(want), expected);
 	if (git_reference_name_to_id(&now, r->git, refname) < 0)
-		return honk_error_set(HONK_ECONFLICT,
-				      "ref '%s' moved: expected %s, found it deleted",
-				      refname, want);
+		return honk_error_set(
+			HONK_ECONFLICT,
+			"ref '%s' moved: expected %s, found it deleted",
+			refname, want);
 	git_oid_tostr(have, sizeof(have), &now);
 	return honk_error_set(HONK_ECONFLICT,
 			      "ref '%s' moved: expected %s, found %s", refname,
@@ -392,9 +406,10 @@ int honk_ref_update(struct honk_repo *r, const char *refname,
 		if (err == GIT_EMODIFIED || err == GIT_EEXISTS)
 			return ref_conflict(r, refname, expected);
 		if (err == GIT_ELOCKED)
-			return honk_error_set(HONK_EBUSY,
-					      "ref '%s' is locked by another process",
-					      refname);
+			return honk_error_set(
+				HONK_EBUSY,
+				"ref '%s' is locked by another process",
+				refname);
 		if (err < 0)
 			return honk_error_git(HONK_ERROR, "cannot update '%s'",
 					      refname);
@@ -406,7 +421,8 @@ int honk_ref_update(struct honk_repo *r, const char *refname,
 				      "deleting '%s' needs its expected value",
 				      refname);
 	if (git_transaction_new(&tx, r->git) < 0)
-		return honk_error_git(HONK_ERROR, "cannot start a ref transaction");
+		return honk_error_git(HONK_ERROR,
+				      "cannot start a ref transaction");
 	err = git_transaction_lock_ref(tx, refname);
 	if (err == GIT_ELOCKED) {
 		err = honk_error_set(HONK_EBUSY,
@@ -443,9 +459,11 @@ int honk_repo_signature(git_signature **out, struct honk_repo *r)
 
 	if (!name || !email) {
 		if (git_repository_config_snapshot(&cfg, r->git) == 0) {
-			if (!name && git_config_get_string_buf(&cname, cfg, "user.name") == 0)
+			if (!name && git_config_get_string_buf(
+					     &cname, cfg, "user.name") == 0)
 				name = cname.ptr;
-			if (!email && git_config_get_string_buf(&cemail, cfg, "user.email") == 0)
+			if (!email && git_config_get_string_buf(
+					      &cemail, cfg, "user.email") == 0)
 				email = cemail.ptr;
 		}
 	}
@@ -522,14 +540,16 @@ int honk_repo_commit_onto(git_oid *out, struct honk_repo *r,
 	if (parent) {
 		if (git_commit_lookup(&pcommit, r->git, parent) < 0 ||
 		    git_commit_tree(&base, pcommit) < 0) {
-			err = honk_error_git(HONK_ERROR, "cannot read the parent commit");
+			err = honk_error_git(HONK_ERROR,
+					     "cannot read the parent commit");
 			goto cleanup;
 		}
 	} else {
 		if (git_treebuilder_new(&tb, r->git, NULL) < 0 ||
 		    git_treebuilder_write(&empty, tb) < 0 ||
 		    git_tree_lookup(&base, r->git, &empty) < 0) {
-			err = honk_error_git(HONK_ERROR, "cannot write the empty tree");
+			err = honk_error_git(HONK_ERROR,
+					     "cannot write the empty tree");
 			goto cleanup;
 		}
 	}
@@ -568,7 +588,8 @@ int honk_repo_commit_onto(git_oid *out, struct honk_repo *r,
 		err = honk_error_git(HONK_ERROR, "cannot write the commit");
 		goto cleanup;
 	}
-	if ((err = honk_ref_update(r, refname, &commit_id, expected, message)) < 0)
+	if ((err = honk_ref_update(r, refname, &commit_id, expected, message)) <
+	    0)
 		goto cleanup;
 	if (out)
 		git_oid_cpy(out, &commit_id);
@@ -661,9 +682,10 @@ int honk_remote_push(struct honk_repo *r, const char *remote,
 	po.callbacks.payload = &pr;
 	err = git_remote_push(rem, &specs, &po);
 	if (err == GIT_ENONFASTFORWARD)
-		err = honk_error_git(HONK_ECONFLICT,
-				     "push to '%s' rejected: the remote moved (fetch and retry)",
-				     remote);
+		err = honk_error_git(
+			HONK_ECONFLICT,
+			"push to '%s' rejected: the remote moved (fetch and retry)",
+			remote);
 	else if (err < 0)
 		err = honk_error_git(HONK_ERROR, "push to '%s' failed", remote);
 	else if (pr.rejected.len)
@@ -701,15 +723,16 @@ int honk_lock_acquire(struct honk_lock *l, const char *path)
 		} else {
 			holder[0] = '\0';
 		}
-		return honk_error_set(HONK_EBUSY,
-				      "lock '%s' is held%s%s: another honk is running, retry later",
-				      path, *holder ? " by " : "", holder);
+		return honk_error_set(
+			HONK_EBUSY,
+			"lock '%s' is held%s%s: another honk is running, retry later",
+			path, *holder ? " by " : "", holder);
 	}
 	if (gethostname(host, sizeof(host)) < 0)
 		host[0] = '\0';
 	host[sizeof(host) - 1] = '\0';
-	n = snprintf(holder, sizeof(holder), "pid %ld on %s\n",
-		     (long)getpid(), *host ? host : "unknown host");
+	n = snprintf(holder, sizeof(holder), "pid %ld on %s\n", (long)getpid(),
+		     *host ? host : "unknown host");
 	if (ftruncate(fd, 0) < 0 || pwrite(fd, holder, (size_t)n, 0) != n) {
 		/* the lock is ours even if the note could not be written */
 	}
@@ -771,20 +794,24 @@ int honk_file_write_atomic(const char *path, const void *data, size_t len)
 	fd = open(lock.buf, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
 	if (fd < 0) {
 		err = errno == EEXIST
-			      ? honk_error_set(HONK_EBUSY,
-					       "'%s' exists: another process is writing '%s' (remove the lock only if none is)",
-					       lock.buf, path)
-			      : honk_error_errno(HONK_ERROR, "cannot create '%s'",
+			      ? honk_error_set(
+					HONK_EBUSY,
+					"'%s' exists: another process is writing '%s' (remove the lock only if none is)",
+					lock.buf, path)
+			      : honk_error_errno(HONK_ERROR,
+						 "cannot create '%s'",
 						 lock.buf);
 		goto cleanup;
 	}
 	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
-		err = honk_error_errno(HONK_ERROR, "cannot write '%s'", lock.buf);
+		err = honk_error_errno(HONK_ERROR, "cannot write '%s'",
+				       lock.buf);
 		goto unlink_lock;
 	}
 	if (close(fd) < 0) {
 		fd = -1;
-		err = honk_error_errno(HONK_ERROR, "cannot write '%s'", lock.buf);
+		err = honk_error_errno(HONK_ERROR, "cannot write '%s'",
+				       lock.buf);
 		goto unlink_lock;
 	}
 	fd = -1;
@@ -795,7 +822,8 @@ int honk_file_write_atomic(const char *path, const void *data, size_t len)
 	}
 	slash = strrchr(path, '/');
 	if (slash)
-		honk_buf_add(&dir, path, slash == path ? 1 : (size_t)(slash - path));
+		honk_buf_add(&dir, path,
+			     slash == path ? 1 : (size_t)(slash - path));
 	else
 		honk_buf_addstr(&dir, ".");
 	dfd = open(dir.buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

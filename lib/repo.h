@@ -40,7 +40,10 @@ struct honk_source {
 	const char *rev;
 };
 
-#define HONK_SOURCE_INIT { HONK_SOURCE_REV, NULL }
+#define HONK_SOURCE_INIT              \
+	{                             \
+		HONK_SOURCE_REV, NULL \
+	}
 
 /* A resolved, immutable view of committed (or staged) files. */
 struct honk_snapshot;
@@ -155,7 +158,10 @@ struct honk_lock {
 	char *path;
 };
 
-#define HONK_LOCK_INIT { -1, NULL }
+#define HONK_LOCK_INIT   \
+	{                \
+		-1, NULL \
+	}
 
 int honk_lock_acquire(struct honk_lock *l, const char *path);
 void honk_lock_release(struct honk_lock *l);

@@ -111,14 +111,17 @@ static void snapshot_reads_a_rev_and_the_index(void **state)
 	(void)state;
 	assert_int_equal(honk_snapshot_open(&snap, r, &src), 0);
 	assert_non_null(honk_snapshot_commit(snap));
-	assert_int_equal(honk_snapshot_foreach(snap, "datasets/", collect, &s), 0);
-	assert_string_equal(s.paths.buf, "datasets/a/one.yaml\ndatasets/a/two.yaml\n");
+	assert_int_equal(honk_snapshot_foreach(snap, "datasets/", collect, &s),
+			 0);
+	assert_string_equal(s.paths.buf,
+			    "datasets/a/one.yaml\ndatasets/a/two.yaml\n");
 	honk_buf_reset(&s.paths);
 	assert_int_equal(honk_snapshot_foreach(snap, "nope/", collect, &s), 0);
 	assert_string_equal(s.paths.buf, "");
 	assert_int_equal(honk_snapshot_read(&b, snap, "honk.yaml"), 0);
 	assert_string_equal(b.buf, "honk: 1\n");
-	assert_int_equal(honk_snapshot_read(&b, snap, "missing.yaml"), HONK_ENOTFOUND);
+	assert_int_equal(honk_snapshot_read(&b, snap, "missing.yaml"),
+			 HONK_ENOTFOUND);
 	honk_snapshot_free(snap);
 
 	/* staged, not committed: only the index sees it */
@@ -127,8 +130,10 @@ static void snapshot_reads_a_rev_and_the_index(void **state)
 	assert_int_equal(honk_snapshot_open(&snap, r, &src), 0);
 	assert_null(honk_snapshot_commit(snap));
 	honk_buf_reset(&s.paths);
-	assert_int_equal(honk_snapshot_foreach(snap, "consumers/", collect, &s), 0);
-	assert_string_equal(s.paths.buf, "consumers/x/c.yaml\nconsumers/x/new.yaml\n");
+	assert_int_equal(honk_snapshot_foreach(snap, "consumers/", collect, &s),
+			 0);
+	assert_string_equal(s.paths.buf,
+			    "consumers/x/c.yaml\nconsumers/x/new.yaml\n");
 	honk_snapshot_free(snap);
 
 	src.kind = HONK_SOURCE_REV;
@@ -227,7 +232,8 @@ static void blob_over_the_limit_is_refused_unread(void **state)
 	(void)state;
 	honk_buf_init(&b, 4);
 	assert_int_equal(honk_snapshot_open(&snap, r, &src), 0);
-	assert_int_equal(honk_snapshot_read(&b, snap, "honk.yaml"), HONK_ELIMIT);
+	assert_int_equal(honk_snapshot_read(&b, snap, "honk.yaml"),
+			 HONK_ELIMIT);
 	assert_int_equal(b.len, 0);
 	honk_snapshot_free(snap);
 	honk_buf_release(&b);
@@ -245,8 +251,8 @@ static void commit_then_stale_cas_fails_and_writes_nothing(void **state)
 
 	(void)state;
 	/* an orphan branch, then a child */
-	assert_int_equal(honk_repo_commit(&first, r, "refs/heads/honk/state", NULL,
-					  up, 2, "honk: start\n", NULL),
+	assert_int_equal(honk_repo_commit(&first, r, "refs/heads/honk/state",
+					  NULL, up, 2, "honk: start\n", NULL),
 			 0);
 	up[0].data = "phase: rolling-out\n";
 	up[0].len = 19;
@@ -288,16 +294,18 @@ static void commit_then_stale_cas_fails_and_writes_nothing(void **state)
 	assert_int_equal(honk_ref_lookup(&now, r, "refs/heads/honk/state"),
 			 HONK_ENOTFOUND);
 	/* no lock file left behind */
-	assert_int_equal(access("bare.git/refs/heads/honk/state.lock", F_OK), -1);
+	assert_int_equal(access("bare.git/refs/heads/honk/state.lock", F_OK),
+			 -1);
 	sh("git -C bare.git fsck --no-progress 2>&1 | (! grep -v '^dangling')");
 	honk_repo_free(r);
 }
 
 static void commit_refuses_unsafe_paths(void **state)
 {
-	static const char *const bad[] = { "../x", "/etc/passwd", "a/../b",
-					   ".git/config", "a//b", "a/", "",
-					   "a/.GIT/x", "./a" };
+	static const char *const bad[] = {
+		"../x", "/etc/passwd", "a/../b", ".git/config", "a//b", "a/",
+		"",	"a/.GIT/x",    "./a"
+	};
 	struct honk_repo *r = open_in("bare.git");
 	size_t i;
 
@@ -356,7 +364,8 @@ static void push_rejected_by_the_remote_is_an_error(void **state)
 		   " chmod +x bare.git/hooks/pre-receive &&"
 		   " git daemon --reuseaddr --base-path=%s --export-all"
 		   " --enable=receive-pack --listen=127.0.0.1 --port=%d"
-		   " --pid-file=%s/daemon.pid --detach && sleep 0.3", top, port, top);
+		   " --pid-file=%s/daemon.pid --detach && sleep 0.3",
+		   top, port, top);
 		sh("cd one && git pull -q --rebase && echo c >c && git add c &&"
 		   " git commit -q -m c");
 		{
@@ -370,7 +379,8 @@ static void push_rejected_by_the_remote_is_an_error(void **state)
 		err = honk_remote_push(r, "origin", spec, 1);
 		sh("kill $(cat %s/daemon.pid)", top);
 		assert_int_equal(err, HONK_ECONFLICT);
-		assert_non_null(strstr(honk_error_last(), "pre-receive hook declined"));
+		assert_non_null(
+			strstr(honk_error_last(), "pre-receive hook declined"));
 		honk_repo_free(r);
 	}
 }
@@ -437,7 +447,8 @@ static void atomic_write_respects_an_existing_lock(void **state)
 	assert_int_equal(honk_buf_read_file(&b, "out.html"), 0);
 	assert_string_equal(b.buf, "one\n");
 	sh("echo someone >out.html.lock");
-	assert_int_equal(honk_file_write_atomic("out.html", "two\n", 4), HONK_EBUSY);
+	assert_int_equal(honk_file_write_atomic("out.html", "two\n", 4),
+			 HONK_EBUSY);
 	honk_buf_reset(&b);
 	assert_int_equal(honk_buf_read_file(&b, "out.html"), 0);
 	assert_string_equal(b.buf, "one\n");
@@ -450,16 +461,29 @@ static void atomic_write_respects_an_existing_lock(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(snapshot_reads_a_rev_and_the_index, setup, teardown),
-		cmocka_unit_test_setup_teardown(open_honours_git_dir_and_bare_repos, setup, teardown),
-		cmocka_unit_test_setup_teardown(quarantined_objects_are_readable, setup, teardown),
-		cmocka_unit_test_setup_teardown(blob_over_the_limit_is_refused_unread, setup, teardown),
-		cmocka_unit_test_setup_teardown(commit_then_stale_cas_fails_and_writes_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(commit_refuses_unsafe_paths, setup, teardown),
-		cmocka_unit_test_setup_teardown(push_rejected_by_the_remote_is_an_error, setup, teardown),
-		cmocka_unit_test_setup_teardown(held_lock_is_busy_never_deleted, setup, teardown),
-		cmocka_unit_test_setup_teardown(repo_lock_lives_in_the_git_dir, setup, teardown),
-		cmocka_unit_test_setup_teardown(atomic_write_respects_an_existing_lock, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			snapshot_reads_a_rev_and_the_index, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			open_honours_git_dir_and_bare_repos, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			quarantined_objects_are_readable, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			blob_over_the_limit_is_refused_unread, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			commit_then_stale_cas_fails_and_writes_nothing, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(commit_refuses_unsafe_paths,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			push_rejected_by_the_remote_is_an_error, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(held_lock_is_busy_never_deleted,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(repo_lock_lives_in_the_git_dir,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			atomic_write_respects_an_existing_lock, setup,
+			teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,9 +5,9 @@
  * into a full transition table, so the inner loop is one table load per
  * input byte whatever the number of literals. Bytes that occur in no
  * literal share one class, so a row has as many entries as the literals
- * have distinct bytes (plus one), not 256. Each state keeps the longest literal ending there and a link
- * to the next state with an output, so overlapping names are all found.
- * Memory is bounded by the total length of the literals.
+ * have distinct bytes (plus one), not 256. Each state keeps the longest literal
+ * ending there and a link to the next state with an output, so overlapping
+ * names are all found. Memory is bounded by the total length of the literals.
  *
  * The scan of code reads a directory's files on one worker per processor,
  * each over a contiguous share of the file list, and hands the hits back
@@ -40,10 +40,10 @@
 struct honk_matcher {
 	uint8_t cls[256]; /* byte -> class; 0 for bytes in no literal */
 	size_t ncls;
-	uint32_t *next;   /* nstates x ncls */
-	int32_t *out;     /* per state: literal ending here, or -1 */
-	uint32_t *link;   /* per state: next state with an output, or 0 */
-	size_t *lens;     /* per literal */
+	uint32_t *next; /* nstates x ncls */
+	int32_t *out;	/* per state: literal ending here, or -1 */
+	uint32_t *link; /* per state: next state with an output, or 0 */
+	size_t *lens;	/* per literal */
 	size_t nstates;
 };
 
@@ -69,7 +69,8 @@ int honk_matcher_new(struct honk_matcher **out, const char *const *lits,
 	for (i = 0; i < n; i++)
 		total += strlen(lits[i]);
 	if (total > (1u << 24))
-		return free(m), honk_error_set(HONK_ELIMIT, "too many names to scan for");
+		return free(m), honk_error_set(HONK_ELIMIT,
+					       "too many names to scan for");
 	cap = total;
 	m->ncls = 1;
 	for (i = 0; i < n; i++) {
@@ -96,7 +97,8 @@ int honk_matcher_new(struct honk_matcher **out, const char *const *lits,
 
 		m->lens[i] = strlen(lits[i]);
 		for (; *p; p++) {
-			uint32_t *t = &m->next[(size_t)s * m->ncls + m->cls[*p]];
+			uint32_t *t =
+				&m->next[(size_t)s * m->ncls + m->cls[*p]];
 
 			if (!*t) {
 				*t = (uint32_t)m->nstates;
@@ -126,7 +128,8 @@ int honk_matcher_new(struct honk_matcher **out, const char *const *lits,
 			uint32_t *t = &m->next[(size_t)s * m->ncls + i];
 
 			if (*t) {
-				fail[*t] = m->next[(size_t)fail[s] * m->ncls + i];
+				fail[*t] =
+					m->next[(size_t)fail[s] * m->ncls + i];
 				queue[tail++] = *t;
 			} else {
 				*t = m->next[(size_t)fail[s] * m->ncls + i];
@@ -258,16 +261,20 @@ int honk_regex_scan(const struct honk_regex *re, const char *data, size_t len,
 	while (start <= len) {
 		PCRE2_SIZE *ov;
 		int rc = pcre2_match(re->code, (PCRE2_SPTR)data, len, start, 0,
-				     re->md, re->mctx), err;
+				     re->md, re->mctx),
+		    err;
 
 		if (rc == PCRE2_ERROR_NOMATCH)
 			return 0;
-		if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+		if (rc == PCRE2_ERROR_MATCHLIMIT ||
+		    rc == PCRE2_ERROR_DEPTHLIMIT ||
 		    rc == PCRE2_ERROR_JIT_STACKLIMIT)
-			return honk_error_set(HONK_ELIMIT,
-					      "pattern '%s' hit the %s limit: it backtracks catastrophically; make it more specific",
-					      re->pattern,
-					      rc == PCRE2_ERROR_MATCHLIMIT ? "match" : "depth");
+			return honk_error_set(
+				HONK_ELIMIT,
+				"pattern '%s' hit the %s limit: it backtracks catastrophically; make it more specific",
+				re->pattern,
+				rc == PCRE2_ERROR_MATCHLIMIT ? "match"
+							     : "depth");
 		if (rc < 0) {
 			PCRE2_UCHAR msg[256];
 
@@ -429,7 +436,8 @@ int honk_scanner_new(struct honk_scanner **out, const struct honk_catalog *cat,
 			const char *loc = ds->versions[k].location;
 			const char *bare = loc ? strstr(loc, "://") : NULL;
 
-			err = add_needle(s, &cap, loc, ds->id, ds->versions[k].version);
+			err = add_needle(s, &cap, loc, ds->id,
+					 ds->versions[k].version);
 			if (!err && bare && bare[3])
 				err = add_needle(s, &cap, bare + 3, ds->id,
 						 ds->versions[k].version);
@@ -445,7 +453,8 @@ int honk_scanner_new(struct honk_scanner **out, const struct honk_catalog *cat,
 	if (!err)
 		err = honk_matcher_new(&s->m, s->names, s->nneedles);
 	/* a bad pattern is reported now, not by every worker */
-	if (!err && s->o.pattern && (err = honk_regex_new(&probe, s->o.pattern)) == 0)
+	if (!err && s->o.pattern &&
+	    (err = honk_regex_new(&probe, s->o.pattern)) == 0)
 		honk_regex_free(probe);
 	if (err < 0) {
 		honk_scanner_free(s);
@@ -549,11 +558,13 @@ static int scan_bytes(struct worker *w, const char *path, const char *data,
 	if (w->re) {
 		w->line = 1;
 		w->line_at = 0;
-		if ((err = honk_regex_scan(w->re, data, len, on_pattern, w)) < 0) {
+		if ((err = honk_regex_scan(w->re, data, len, on_pattern, w)) <
+		    0) {
 			char why[512];
 
 			snprintf(why, sizeof(why), "%s", honk_error_last());
-			return honk_error_set(err, "%s/%s: %s", w->source, path, why);
+			return honk_error_set(err, "%s/%s: %s", w->source, path,
+					      why);
 		}
 	}
 	return 0;
@@ -637,7 +648,8 @@ static void repo_path(struct honk_buf *out, const char *base, const char *repo)
 		honk_buf_addstr(out, repo);
 	else
 		honk_buf_addf(out, "%s%s%s", base,
-			      *base && base[strlen(base) - 1] == '/' ? "" : "/", repo);
+			      *base && base[strlen(base) - 1] == '/' ? "" : "/",
+			      repo);
 }
 
 int honk_scan_consumers(struct honk_scanner *s, const char *base,
@@ -661,13 +673,17 @@ int honk_scan_consumers(struct honk_scanner *s, const char *base,
 		if (!co->repo)
 			continue;
 		if (strstr(co->repo, "://") || strchr(co->repo, '@')) {
-			skipped(co->name, "a remote URL: only local repositories are scanned", payload);
+			skipped(co->name,
+				"a remote URL: only local repositories are scanned",
+				payload);
 			continue;
 		}
 		repo_path(&path, base, co->repo);
-		if (git_repository_open_ext(&g, path.buf, GIT_REPOSITORY_OPEN_NO_SEARCH,
+		if (git_repository_open_ext(&g, path.buf,
+					    GIT_REPOSITORY_OPEN_NO_SEARCH,
 					    NULL) < 0) {
-			skipped(co->name, "its repository cannot be opened", payload);
+			skipped(co->name, "its repository cannot be opened",
+				payload);
 			honk_buf_release(&path);
 			continue;
 		}
@@ -688,7 +704,8 @@ int honk_scan_consumers(struct honk_scanner *s, const char *base,
 			t.w = &w;
 			t.git = g;
 			t.co = co;
-			err = honk_snapshot_foreach(snap, "", scan_tree_file, &t);
+			err = honk_snapshot_foreach(snap, "", scan_tree_file,
+						    &t);
 			honk_buf_release(&t.blob);
 			if (!err)
 				err = deliver(&w, cb, payload);
@@ -716,7 +733,8 @@ static int list_files(struct file_list *fl, struct honk_buf *dir)
 	int err = 0;
 
 	if (!d)
-		return honk_error_errno(HONK_ERROR, "cannot read '%s'", dir->buf);
+		return honk_error_errno(HONK_ERROR, "cannot read '%s'",
+					dir->buf);
 	while (!err && (e = readdir(d))) {
 		struct stat st;
 
@@ -735,14 +753,16 @@ static int list_files(struct file_list *fl, struct honk_buf *dir)
 				char **v = realloc(fl->v, c * sizeof(*v));
 
 				if (!v) {
-					err = honk_error_set(HONK_ERROR, "out of memory");
+					err = honk_error_set(HONK_ERROR,
+							     "out of memory");
 					break;
 				}
 				fl->v = v;
 				fl->cap = c;
 			}
 			if (!(fl->v[fl->n] = strdup(dir->buf))) {
-				err = honk_error_set(HONK_ERROR, "out of memory");
+				err = honk_error_set(HONK_ERROR,
+						     "out of memory");
 				break;
 			}
 			fl->n++;
@@ -764,9 +784,11 @@ static void *scan_files(void *arg)
 		honk_buf_reset(&file);
 		if (honk_buf_read_file(&file, w->files[i]) < 0)
 			continue; /* vanished or over 64 MiB: not code */
-		w->err = scan_bytes(w, w->files[i] + w->rel, file.buf, file.len);
+		w->err =
+			scan_bytes(w, w->files[i] + w->rel, file.buf, file.len);
 		if (w->err)
-			snprintf(w->errmsg, sizeof(w->errmsg), "%s", honk_error_last());
+			snprintf(w->errmsg, sizeof(w->errmsg), "%s",
+				 honk_error_last());
 	}
 	honk_buf_release(&file);
 	return NULL;
@@ -814,7 +836,8 @@ int honk_scan_dir(struct honk_scanner *s, const char *dir, honk_hit_cb cb,
 		scan_files(&w[0]);
 	} else {
 		for (i = 0; i < nw; i++) {
-			if (pthread_create(&w[i].tid, NULL, scan_files, &w[i]) != 0)
+			if (pthread_create(&w[i].tid, NULL, scan_files,
+					   &w[i]) != 0)
 				break;
 			started++;
 		}

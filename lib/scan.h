@@ -61,8 +61,8 @@ int honk_glob_match(const char *glob, const char *path);
  * without its "scheme://".
  */
 struct honk_hit {
-	const char *source;  /* the consumer, or the directory given */
-	const char *path;    /* inside it */
+	const char *source; /* the consumer, or the directory given */
+	const char *path;   /* inside it */
 	size_t line;
 	const char *kind;    /* "dataset", "location" or "pattern" */
 	const char *dataset; /* "" for a pattern */
@@ -78,7 +78,10 @@ struct honk_scan_opts {
 	unsigned threads;    /* 0: one per processor */
 };
 
-#define HONK_SCAN_OPTS_INIT { NULL, 0 }
+#define HONK_SCAN_OPTS_INIT \
+	{                   \
+		NULL, 0     \
+	}
 
 struct honk_scanner;
 

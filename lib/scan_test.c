@@ -24,7 +24,8 @@ static int record(size_t lit, size_t start, size_t end, void *payload)
 {
 	struct hits *h = payload;
 
-	honk_buf_addf(&h->b, "%zu:%.*s ", lit, (int)(end - start), h->data + start);
+	honk_buf_addf(&h->b, "%zu:%.*s ", lit, (int)(end - start),
+		      h->data + start);
 	return 0;
 }
 
@@ -34,24 +35,36 @@ static char *scan(const char *const *lits, size_t n, const char *text)
 	struct hits h = { HONK_BUF_INIT, text };
 
 	assert_int_equal(honk_matcher_new(&m, lits, n), 0);
-	assert_int_equal(honk_matcher_scan(m, text, strlen(text), record, &h), 0);
+	assert_int_equal(honk_matcher_scan(m, text, strlen(text), record, &h),
+			 0);
 	honk_matcher_free(m);
 	return honk_buf_detach(&h.b, NULL);
 }
 
 static void literals_as_words(void **state)
 {
-	const char *lits[] = { "plays.user_plays", "bq://analytics.user_plays_v3",
-			       "analytics.user_plays_v3", "plays", "he", "she", "hers" };
+	const char *lits[] = { "plays.user_plays",
+			       "bq://analytics.user_plays_v3",
+			       "analytics.user_plays_v3",
+			       "plays",
+			       "he",
+			       "she",
+			       "hers" };
 	char *got;
 
 	(void)state;
-	got = scan(lits, 7, "FROM `analytics.user_plays_v3` -- plays.user_plays, not plays.user_plays_x");
+	got = scan(
+		lits, 7,
+		"FROM `analytics.user_plays_v3` -- plays.user_plays, not plays.user_plays_x");
 	/* like grep -w: "plays" is a word in "plays.user_plays" */
-	assert_string_equal(got, "2:analytics.user_plays_v3 3:plays 0:plays.user_plays 3:plays ");
+	assert_string_equal(
+		got,
+		"2:analytics.user_plays_v3 3:plays 0:plays.user_plays 3:plays ");
 	free(got);
 	got = scan(lits, 7, "source: bq://analytics.user_plays_v3\n");
-	assert_string_equal(got, "1:bq://analytics.user_plays_v3 2:analytics.user_plays_v3 ");
+	assert_string_equal(
+		got,
+		"1:bq://analytics.user_plays_v3 2:analytics.user_plays_v3 ");
 	free(got);
 	/* overlapping literals are all found */
 	got = scan(lits + 4, 3, "ushers she he hers");
@@ -72,12 +85,16 @@ static void many_literals(void **state)
 
 	(void)state;
 	for (i = 0; i < 2000; i++) {
-		snprintf(names[i], sizeof(names[i]), "domain%zu.table_%zu", i % 37, i);
+		snprintf(names[i], sizeof(names[i]), "domain%zu.table_%zu",
+			 i % 37, i);
 		lits[i] = names[i];
 	}
-	honk_buf_addstr(&text, "x domain5.table_1999 y domain1.table_1 domain1.table_10z\n");
+	honk_buf_addstr(
+		&text,
+		"x domain5.table_1999 y domain1.table_1 domain1.table_10z\n");
 	got = scan(lits, 2000, text.buf);
-	/* table_1999 is domain1 (1999 % 37 == 1), so domain5.table_1999 is no name */
+	/* table_1999 is domain1 (1999 % 37 == 1), so domain5.table_1999 is no
+	 * name */
 	assert_string_equal(got, "1:domain1.table_1 ");
 	free(got);
 	honk_buf_release(&text);
@@ -100,7 +117,10 @@ static void patterns_have_limits(void **state)
 
 	(void)state;
 	assert_int_equal(honk_regex_new(&re, "user_plays_v[0-9]+"), 0);
-	assert_int_equal(honk_regex_scan(re, "a user_plays_v3 b user_plays_v4\n", 32, count, &n), 0);
+	assert_int_equal(honk_regex_scan(re,
+					 "a user_plays_v3 b user_plays_v4\n",
+					 32, count, &n),
+			 0);
 	assert_int_equal(n, 2);
 	honk_regex_free(re);
 
@@ -113,8 +133,10 @@ static void patterns_have_limits(void **state)
 	honk_buf_addstr(&text, "b\n");
 	assert_int_equal(honk_regex_new(&re, "(a+)+$"), 0);
 	n = 0;
-	assert_int_equal(honk_regex_scan(re, text.buf, text.len, count, &n), HONK_ELIMIT);
-	assert_non_null(strstr(honk_error_last(), "backtracks catastrophically"));
+	assert_int_equal(honk_regex_scan(re, text.buf, text.len, count, &n),
+			 HONK_ELIMIT);
+	assert_non_null(
+		strstr(honk_error_last(), "backtracks catastrophically"));
 	honk_regex_free(re);
 	honk_buf_release(&text);
 }
@@ -129,7 +151,8 @@ static void globs(void **state)
 	assert_false(honk_glob_match("conf/*.yaml", "conf/sub/pipeline.yaml"));
 	assert_true(honk_glob_match("**/*.sql", "a.sql"));
 	assert_true(honk_glob_match("q?eries/[a-s]*.sql", "queries/skips.sql"));
-	assert_false(honk_glob_match("queries/[!a-s]*.sql", "queries/skips.sql"));
+	assert_false(
+		honk_glob_match("queries/[!a-s]*.sql", "queries/skips.sql"));
 	assert_false(honk_glob_match("*.sql", "a/b.sql"));
 	assert_true(honk_glob_match("Makefile", "Makefile"));
 }

@@ -19,10 +19,9 @@
 #include "banned.h"
 
 const char *const honk_ftype_names[] = {
-	"boolean", "int32",  "int64", "float32", "float64",
-	"decimal", "string", "bytes", "date",    "time",
-	"timestamp", "record", "array", "map",   "enum",
-	NULL
+	"boolean", "int32", "int64", "float32", "float64",   "decimal",
+	"string",  "bytes", "date",  "time",	"timestamp", "record",
+	"array",   "map",   "enum",  NULL
 };
 
 const char *const honk_schema_formats[] = { "avro", "jsonschema", "bigquery",
@@ -67,8 +66,7 @@ static int k_required(struct honk_yctx *c, const struct honk_ynode *n,
 	return honk_y_bool(c, n, &((struct field_ctx *)obj)->f->required);
 }
 
-static int k_default(struct honk_yctx *c, const struct honk_ynode *n,
-		     void *obj)
+static int k_default(struct honk_yctx *c, const struct honk_ynode *n, void *obj)
 {
 	struct field_ctx *fc = obj;
 
@@ -78,10 +76,10 @@ static int k_default(struct honk_yctx *c, const struct honk_ynode *n,
 	return fc->f->default_value ? 0 : HONK_ERROR;
 }
 
-static int k_renamed(struct honk_yctx *c, const struct honk_ynode *n,
-		     void *obj)
+static int k_renamed(struct honk_yctx *c, const struct honk_ynode *n, void *obj)
 {
-	return honk_y_name(c, n, "field", &((struct field_ctx *)obj)->f->renamed_from);
+	return honk_y_name(c, n, "field",
+			   &((struct field_ctx *)obj)->f->renamed_from);
 }
 
 static int k_description(struct honk_yctx *c, const struct honk_ynode *n,
@@ -107,8 +105,7 @@ static int k_values(struct honk_yctx *c, const struct honk_ynode *n, void *obj)
 	return parse_anon(c, n, &((struct field_ctx *)obj)->f->values);
 }
 
-static int k_symbols(struct honk_yctx *c, const struct honk_ynode *n,
-		     void *obj)
+static int k_symbols(struct honk_yctx *c, const struct honk_ynode *n, void *obj)
 {
 	struct field_ctx *fc = obj;
 	const struct honk_ynode *it;
@@ -127,7 +124,8 @@ static int k_symbols(struct honk_yctx *c, const struct honk_ynode *n,
 static int k_precision(struct honk_yctx *c, const struct honk_ynode *n,
 		       void *obj)
 {
-	return honk_y_int(c, n, 1, 76, &((struct field_ctx *)obj)->f->precision);
+	return honk_y_int(c, n, 1, 76,
+			  &((struct field_ctx *)obj)->f->precision);
 }
 
 static int k_scale(struct honk_yctx *c, const struct honk_ynode *n, void *obj)
@@ -159,8 +157,8 @@ static void check_shape(struct honk_yctx *c, const struct field_ctx *fc)
 		const char *key;
 		enum honk_ftype type;
 	} owned[] = {
-		{ "fields", HONK_T_RECORD },   { "items", HONK_T_ARRAY },
-		{ "values", HONK_T_MAP },      { "symbols", HONK_T_ENUM },
+		{ "fields", HONK_T_RECORD },	 { "items", HONK_T_ARRAY },
+		{ "values", HONK_T_MAP },	 { "symbols", HONK_T_ENUM },
 		{ "precision", HONK_T_DECIMAL }, { "scale", HONK_T_DECIMAL },
 	};
 	size_t i;
@@ -171,8 +169,10 @@ static void check_shape(struct honk_yctx *c, const struct field_ctx *fc)
 		const struct honk_ynode *v = honk_ymap_get(n, owned[i].key);
 
 		if (v && f->type != owned[i].type)
-			honk_yerror(c, v, "'%s' is only allowed on type %s, not %s",
-				    owned[i].key, honk_ftype_names[owned[i].type],
+			honk_yerror(c, v,
+				    "'%s' is only allowed on type %s, not %s",
+				    owned[i].key,
+				    honk_ftype_names[owned[i].type],
 				    honk_ftype_names[f->type]);
 	}
 	switch (f->type) {
@@ -218,8 +218,8 @@ static int parse_field(struct honk_yctx *c, const struct honk_ynode *n,
 	f->line = n->line;
 	f->col = n->col;
 	err = honk_ymap_walk(c, n, anonymous ? "an item type" : "a field",
-			     field_keys, sizeof(field_keys) / sizeof(field_keys[0]),
-			     &fc);
+			     field_keys,
+			     sizeof(field_keys) / sizeof(field_keys[0]), &fc);
 	if (n->type != HONK_YMAP)
 		return err;
 	check_shape(c, &fc);
@@ -244,9 +244,10 @@ static int parse_anon(struct honk_yctx *c, const struct honk_ynode *n,
 		f->type = (enum honk_ftype)t;
 		if (t == HONK_T_RECORD || t == HONK_T_ARRAY ||
 		    t == HONK_T_MAP || t == HONK_T_ENUM)
-			return honk_yerror(c, n,
-					   "type %s needs a mapping with its details",
-					   honk_ftype_names[t]);
+			return honk_yerror(
+				c, n,
+				"type %s needs a mapping with its details",
+				honk_ftype_names[t]);
 		return 0;
 	}
 	return parse_field(c, n, f, 1);
@@ -256,14 +257,15 @@ struct fields_ctx {
 	struct honk_field *v;
 };
 
-static int field_item(struct honk_yctx *c, const struct honk_ynode *n,
-		      size_t i, void *obj)
+static int field_item(struct honk_yctx *c, const struct honk_ynode *n, size_t i,
+		      void *obj)
 {
 	struct fields_ctx *fc = obj;
 	int err = parse_field(c, n, &fc->v[i], 0);
 
 	if (n->type == HONK_YMAP && !honk_ymap_get(n, "name"))
-		return honk_yerror(c, n, "missing required key 'name' in a field");
+		return honk_yerror(c, n,
+				   "missing required key 'name' in a field");
 	return err;
 }
 
@@ -302,9 +304,10 @@ int honk_fields_unique(struct honk_yctx *c, const struct honk_field *v,
 
 				at.line = v[i].line;
 				at.col = v[i].col;
-				err = honk_yerror(c, &at,
-						  "duplicate field '%s' (first at line %u)",
-						  v[i].name, v[j].line);
+				err = honk_yerror(
+					c, &at,
+					"duplicate field '%s' (first at line %u)",
+					v[i].name, v[j].line);
 				break;
 			}
 		}
@@ -377,11 +380,13 @@ static int import_honk(struct honk_schema *out, struct honk_arena *arena,
 
 		for (k = root->first; k && k->next; k = k->next->next)
 			if (strcmp(k->str, "fields") != 0)
-				honk_yerror(&c, k, "unknown key '%s' in a schema file",
+				honk_yerror(&c, k,
+					    "unknown key '%s' in a schema file",
 					    k->str);
 		if (!f) {
-			err = honk_yerror(&c, root,
-					  "missing required key 'fields' in a schema file");
+			err = honk_yerror(
+				&c, root,
+				"missing required key 'fields' in a schema file");
 			goto cleanup;
 		}
 		root = f;

@@ -47,9 +47,9 @@ struct honk_field {
 	size_t nfields;
 	struct honk_field *items;  /* array */
 	struct honk_field *values; /* map */
-	const char **symbols;      /* enum */
+	const char **symbols;	   /* enum */
 	size_t nsymbols;
-	int64_t precision, scale;  /* decimal; 0 when unset */
+	int64_t precision, scale; /* decimal; 0 when unset */
 	unsigned line, col;
 };
 

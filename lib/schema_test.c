@@ -107,17 +107,19 @@ static void test_nested_record(void **state)
 	const struct honk_field *f, *d;
 
 	(void)state;
-	parsed_ok(&p, "- {name: user_id, type: string, required: true,\n"
-		      "   description: who played}\n"
-		      "- {name: ts, type: timestamp, renamed_from: played_at}\n"
-		      "- {name: plays, type: int64, default: 0}\n"
-		      "- name: device\n"
-		      "  type: record\n"
-		      "  fields:\n"
-		      "    - {name: os, type: string}\n"
-		      "    - name: screen\n"
-		      "      type: record\n"
-		      "      fields: [{name: w, type: int32}, {name: h, type: int32}]\n");
+	parsed_ok(
+		&p,
+		"- {name: user_id, type: string, required: true,\n"
+		"   description: who played}\n"
+		"- {name: ts, type: timestamp, renamed_from: played_at}\n"
+		"- {name: plays, type: int64, default: 0}\n"
+		"- name: device\n"
+		"  type: record\n"
+		"  fields:\n"
+		"    - {name: os, type: string}\n"
+		"    - name: screen\n"
+		"      type: record\n"
+		"      fields: [{name: w, type: int32}, {name: h, type: int32}]\n");
 	assert_int_equal(p.s.nfields, 4);
 	f = &p.s.fields[0];
 	assert_string_equal(f->name, "user_id");
@@ -163,7 +165,8 @@ static void test_every_type_name(void **state)
 		honk_buf_addf(&b, "- {name: f%d, type: %s", t,
 			      honk_ftype_names[t]);
 		if (t == HONK_T_RECORD)
-			honk_buf_addstr(&b, ", fields: [{name: x, type: string}]");
+			honk_buf_addstr(&b,
+					", fields: [{name: x, type: string}]");
 		else if (t == HONK_T_ARRAY)
 			honk_buf_addstr(&b, ", items: string");
 		else if (t == HONK_T_MAP)
@@ -191,13 +194,15 @@ static void test_array_items(void **state)
 	const struct honk_field *f;
 
 	(void)state;
-	parsed_ok(&p, "- {name: tags, type: array, items: string}\n"
-		      "- name: events\n"
-		      "  type: array\n"
-		      "  items:\n"
-		      "    type: record\n"
-		      "    fields: [{name: kind, type: string}]\n"
-		      "- {name: grid, type: array, items: {type: array, items: int32}}\n");
+	parsed_ok(
+		&p,
+		"- {name: tags, type: array, items: string}\n"
+		"- name: events\n"
+		"  type: array\n"
+		"  items:\n"
+		"    type: record\n"
+		"    fields: [{name: kind, type: string}]\n"
+		"- {name: grid, type: array, items: {type: array, items: int32}}\n");
 	f = &p.s.fields[0];
 	assert_int_equal(f->type, HONK_T_ARRAY);
 	assert_non_null(f->items);
@@ -233,8 +238,10 @@ static void test_map_values(void **state)
 	const struct honk_field *f;
 
 	(void)state;
-	parsed_ok(&p, "- {name: counts, type: map, values: int64}\n"
-		      "- {name: attrs, type: map, values: {type: enum, symbols: [x, y]}}\n");
+	parsed_ok(
+		&p,
+		"- {name: counts, type: map, values: int64}\n"
+		"- {name: attrs, type: map, values: {type: enum, symbols: [x, y]}}\n");
 	f = &p.s.fields[0];
 	assert_int_equal(f->type, HONK_T_MAP);
 	assert_int_equal(f->values->type, HONK_T_INT64);
@@ -245,7 +252,8 @@ static void test_map_values(void **state)
 	assert_string_equal(f->values->symbols[1], "y");
 	release(&p);
 
-	refused("- {name: m, type: map}\n", 1, 3, "a map needs 'values' (at [0])");
+	refused("- {name: m, type: map}\n", 1, 3,
+		"a map needs 'values' (at [0])");
 	refused("- {name: m, type: map, values: enum}\n", 1, 32,
 		"type enum needs a mapping with its details (at [0].values)");
 }
@@ -265,8 +273,8 @@ static void test_enum_symbols(void **state)
 		"an enum needs 'symbols' (at [0])");
 	refused("- {name: kind, type: enum, symbols: []}\n", 1, 37,
 		"an enum needs at least one symbol (at [0])");
-	refused("- {name: kind, type: enum, symbols: [song, podcast, song]}\n", 1,
-		53, "duplicate enum symbol 'song' (at [0].symbols)");
+	refused("- {name: kind, type: enum, symbols: [song, podcast, song]}\n",
+		1, 53, "duplicate enum symbol 'song' (at [0].symbols)");
 	refused("- {name: kind, type: enum, symbols: song}\n", 1, 37,
 		"expected a list of strings, found a scalar (at [0].symbols)");
 }
@@ -288,7 +296,9 @@ static void test_duplicate_fields(void **state)
 		"    - {name: x, type: string}\n",
 		5, 7, "duplicate field 'x' (first at line 4) (at [0].fields)");
 	/* the same name at different levels is fine */
-	parsed_ok(&p, "- {name: x, type: record, fields: [{name: x, type: string}]}\n");
+	parsed_ok(
+		&p,
+		"- {name: x, type: record, fields: [{name: x, type: string}]}\n");
 	release(&p);
 }
 
@@ -322,7 +332,8 @@ static void test_keys_of_other_types(void **state)
 	refused("- {name: a, type: string, symbols: [x]}\n", 1, 36,
 		"'symbols' is only allowed on type enum, not string (at [0])");
 	refused("- {name: a, type: int32, fields: [{name: b, type: string}]}\n",
-		1, 34, "'fields' is only allowed on type record, not int32 (at [0])");
+		1, 34,
+		"'fields' is only allowed on type record, not int32 (at [0])");
 	refused("- {name: a, type: string, items: string}\n", 1, 34,
 		"'items' is only allowed on type array, not string (at [0])");
 	refused("- {name: a, type: array, items: string, values: string}\n", 1,
@@ -375,19 +386,21 @@ static void test_find(void **state)
 	const struct honk_field *f;
 
 	(void)state;
-	parsed_ok(&p, "- {name: user_id, type: string}\n"
-		      "- name: device\n"
-		      "  type: record\n"
-		      "  fields:\n"
-		      "    - {name: os, type: string}\n"
-		      "    - {name: screen, type: record, fields: [{name: w, type: int32}]}\n"
-		      "- name: events\n"
-		      "  type: array\n"
-		      "  items: {type: record, fields: [{name: kind, type: string}]}\n"
-		      "- name: attrs\n"
-		      "  type: map\n"
-		      "  values: {type: record, fields: [{name: v, type: bytes}]}\n"
-		      "- {name: tags, type: array, items: string}\n");
+	parsed_ok(
+		&p,
+		"- {name: user_id, type: string}\n"
+		"- name: device\n"
+		"  type: record\n"
+		"  fields:\n"
+		"    - {name: os, type: string}\n"
+		"    - {name: screen, type: record, fields: [{name: w, type: int32}]}\n"
+		"- name: events\n"
+		"  type: array\n"
+		"  items: {type: record, fields: [{name: kind, type: string}]}\n"
+		"- name: attrs\n"
+		"  type: map\n"
+		"  values: {type: record, fields: [{name: v, type: bytes}]}\n"
+		"- {name: tags, type: array, items: string}\n");
 	f = honk_schema_find(&p.s, "user_id");
 	assert_ptr_equal(f, &p.s.fields[0]);
 	f = honk_schema_find(&p.s, "device");
@@ -431,17 +444,24 @@ static void test_importer_find(void **state)
 	assert_ptr_equal(honk_importer_find(NULL, "schemas/a/1.yaml"), js);
 	assert_ptr_equal(honk_importer_find(NULL, "schemas/a/1.yml"), js);
 	assert_ptr_equal(honk_importer_find(NULL, "schemas/a/1.json"), js);
-	assert_string_equal(honk_importer_find(NULL, "schemas/a/1.avsc")->format, "avro");
+	assert_string_equal(
+		honk_importer_find(NULL, "schemas/a/1.avsc")->format, "avro");
 	assert_null(honk_importer_find(NULL, ".yaml"));
 	assert_null(honk_importer_find(NULL, "schemas/a/1.txt"));
-	assert_string_equal(honk_importer_find("bigquery", "x.yaml")->format, "bigquery");
+	assert_string_equal(honk_importer_find("bigquery", "x.yaml")->format,
+			    "bigquery");
 	assert_null(honk_importer_find("nope", NULL));
 	/* sniffing: a JSON list is BigQuery, a record is Avro */
-	assert_string_equal(honk_importer_sniff("x.json", " [{\"name\": \"a\"}]", 17)->format,
+	assert_string_equal(honk_importer_sniff("x.json",
+						" [{\"name\": \"a\"}]", 17)
+				    ->format,
 			    "bigquery");
-	assert_string_equal(honk_importer_sniff("x.json", "{\"type\": \"record\"}", 18)->format,
+	assert_string_equal(honk_importer_sniff("x.json",
+						"{\"type\": \"record\"}", 18)
+				    ->format,
 			    "avro");
-	assert_ptr_equal(honk_importer_sniff("x.json", "{\"properties\": {}}", 18), js);
+	assert_ptr_equal(
+		honk_importer_sniff("x.json", "{\"properties\": {}}", 18), js);
 }
 
 static void test_import_honk_file(void **state)
@@ -461,11 +481,12 @@ static void test_import_honk_file(void **state)
 	assert_string_equal(s.fields[0].name, "a");
 	assert_int_equal(diags.n, 0);
 
-	assert_int_equal(imp->import(&s, &arena, "x.yaml", bad,
-				     sizeof(bad) - 1, &diags),
+	assert_int_equal(imp->import(&s, &arena, "x.yaml", bad, sizeof(bad) - 1,
+				     &diags),
 			 HONK_EINVALID);
 	assert_int_equal(diags.n, 1);
-	assert_string_equal(diags.v[0].msg, "unknown key 'extra' in a schema file");
+	assert_string_equal(diags.v[0].msg,
+			    "unknown key 'extra' in a schema file");
 	assert_int_equal(diags.v[0].line, 2);
 
 	assert_int_equal(imp->import(&s, &arena, "x.yaml", "", 0, &diags),

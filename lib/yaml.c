@@ -58,12 +58,14 @@ static void report_refused(struct loader *l)
 		honk_diag_add(l->diags, l->path,
 			      (unsigned)l->first_anchor.line + 1,
 			      (unsigned)l->first_anchor.column + 1,
-			      "anchors are not allowed%s", l->anchors > 1 ? " (and more in this file)" : "");
+			      "anchors are not allowed%s",
+			      l->anchors > 1 ? " (and more in this file)" : "");
 	if (l->aliases)
 		honk_diag_add(l->diags, l->path,
 			      (unsigned)l->first_alias.line + 1,
 			      (unsigned)l->first_alias.column + 1,
-			      "aliases are not allowed%s", l->aliases > 1 ? " (and more in this file)" : "");
+			      "aliases are not allowed%s",
+			      l->aliases > 1 ? " (and more in this file)" : "");
 }
 
 static int lerr(struct loader *l, const yaml_mark_t *m, const char *msg)
@@ -119,12 +121,14 @@ static void check_duplicates(struct loader *l, const struct honk_ynode *map)
 		if (k->type == HONK_YSCALAR)
 			keys[i++] = k;
 	qsort(keys, i, sizeof(*keys), key_cmp);
-	/* equal keys sort together, in document order: report each against the first */
+	/* equal keys sort together, in document order: report each against the
+	 * first */
 	first = i ? keys[0] : NULL;
 	for (size_t j = 1; j < i; j++) {
 		const struct honk_ynode *b = keys[j];
 
-		if (first->len != b->len || memcmp(first->str, b->str, b->len)) {
+		if (first->len != b->len ||
+		    memcmp(first->str, b->str, b->len)) {
 			first = b;
 			continue;
 		}
@@ -182,8 +186,9 @@ static int on_event(struct loader *l, yaml_event_t *e, int *docs)
 	switch (e->type) {
 	case YAML_DOCUMENT_START_EVENT:
 		if (++*docs > 1)
-			return lerr(l, &e->start_mark,
-				    "a file must hold one YAML document, found a second");
+			return lerr(
+				l, &e->start_mark,
+				"a file must hold one YAML document, found a second");
 		return 0;
 	case YAML_ALIAS_EVENT:
 		refuse(l, &e->start_mark, 1);
@@ -217,9 +222,9 @@ static int on_event(struct loader *l, yaml_event_t *e, int *docs)
 	case YAML_SEQUENCE_START_EVENT:
 	case YAML_MAPPING_START_EVENT: {
 		int is_seq = e->type == YAML_SEQUENCE_START_EVENT;
-		const yaml_char_t *anchor = is_seq
-						    ? e->data.sequence_start.anchor
-						    : e->data.mapping_start.anchor;
+		const yaml_char_t *anchor =
+			is_seq ? e->data.sequence_start.anchor
+			       : e->data.mapping_start.anchor;
 		const yaml_char_t *tag = is_seq ? e->data.sequence_start.tag
 						: e->data.mapping_start.tag;
 		int implicit = is_seq ? e->data.sequence_start.implicit
@@ -238,8 +243,7 @@ static int on_event(struct loader *l, yaml_event_t *e, int *docs)
 			refuse(l, &e->start_mark, 0);
 		if (explicit_tag(tag, implicit))
 			lerr(l, &e->start_mark, "tags are not allowed");
-		n = new_node(l, is_seq ? HONK_YSEQ : HONK_YMAP,
-			     &e->start_mark);
+		n = new_node(l, is_seq ? HONK_YSEQ : HONK_YMAP, &e->start_mark);
 		if (!n)
 			return HONK_ERROR;
 		attach(l, n);
@@ -275,9 +279,10 @@ int honk_ydoc_parse(struct honk_ydoc *doc, const char *path, const char *data,
 	honk_arena_reset(&doc->arena);
 	doc->root = NULL;
 	if (opts->max_size && len > opts->max_size)
-		return honk_diag_add(diags, path, 1, 1,
-				     "file is %zu bytes, larger than the limit of %zu bytes",
-				     len, opts->max_size);
+		return honk_diag_add(
+			diags, path, 1, 1,
+			"file is %zu bytes, larger than the limit of %zu bytes",
+			len, opts->max_size);
 	l.doc = doc;
 	l.path = path;
 	l.diags = diags;
@@ -309,25 +314,26 @@ int honk_ydoc_parse(struct honk_ydoc *doc, const char *path, const char *data,
 					if (data[i] == '\n') {
 						line++;
 						col = 1;
-					} else if (((unsigned char)data[i] & 0xc0) != 0x80) {
+					} else if (((unsigned char)data[i] &
+						    0xc0) != 0x80) {
 						col++;
 					}
 				}
 				if (parser.problem_value >= 0)
-					honk_diag_add(diags, path, line, col,
-						      "%s (#x%02x)", parser.problem,
-						      (unsigned)parser.problem_value);
+					honk_diag_add(
+						diags, path, line, col,
+						"%s (#x%02x)", parser.problem,
+						(unsigned)parser.problem_value);
 				else
-					honk_diag_add(diags, path, line, col, "%s",
-						      parser.problem);
+					honk_diag_add(diags, path, line, col,
+						      "%s", parser.problem);
 			} else if (parser.context)
-				honk_diag_add(diags, path,
-					      (unsigned)m->line + 1,
-					      (unsigned)m->column + 1,
-					      "%s %s (line %u)",
-					      parser.problem, parser.context,
-					      (unsigned)parser.context_mark.line +
-						      1);
+				honk_diag_add(
+					diags, path, (unsigned)m->line + 1,
+					(unsigned)m->column + 1,
+					"%s %s (line %u)", parser.problem,
+					parser.context,
+					(unsigned)parser.context_mark.line + 1);
 			else
 				honk_diag_add(diags, path,
 					      (unsigned)m->line + 1,
@@ -540,8 +546,8 @@ static void printable(char *dst, size_t n, const char *s, size_t len)
 }
 
 int honk_ymap_walk(struct honk_yctx *c, const struct honk_ynode *n,
-		   const char *what, const struct honk_ykey *keys,
-		   size_t nkeys, void *obj)
+		   const char *what, const struct honk_ykey *keys, size_t nkeys,
+		   void *obj)
 {
 	const char *names[64];
 	unsigned char seen[64] = { 0 };
@@ -571,9 +577,10 @@ int honk_ymap_walk(struct honk_yctx *c, const struct honk_ynode *n,
 
 			printable(q, sizeof(q), k->str, k->len);
 			if (s)
-				honk_yerror(c, k,
-					    "unknown key '%s' in %s, did you mean '%s'?",
-					    q, what, s);
+				honk_yerror(
+					c, k,
+					"unknown key '%s' in %s, did you mean '%s'?",
+					q, what, s);
 			else
 				honk_yerror(c, k, "unknown key '%s' in %s", q,
 					    what);
@@ -651,7 +658,8 @@ int honk_y_int(struct honk_yctx *c, const struct honk_ynode *n, int64_t min,
 	if ((err = scalar(c, n, "an integer")) < 0)
 		return err;
 	if (n->quoted)
-		return honk_yerror(c, n, "expected an integer, found a quoted string");
+		return honk_yerror(
+			c, n, "expected an integer, found a quoted string");
 	if (honk_parse_int(out, n->str, min, max) < 0)
 		return honk_yerror(c, n, "%s", honk_error_last());
 	return 0;
@@ -659,12 +667,11 @@ int honk_y_int(struct honk_yctx *c, const struct honk_ynode *n, int64_t min,
 
 int honk_y_bool(struct honk_yctx *c, const struct honk_ynode *n, int *out)
 {
-	static const char *const yes[] = { "true", "True", "TRUE", "yes",
-					   "Yes", "YES", "on", "On", "ON",
-					   NULL };
+	static const char *const yes[] = { "true", "True", "TRUE", "yes", "Yes",
+					   "YES",  "on",   "On",   "ON",  NULL };
 	static const char *const no[] = { "false", "False", "FALSE", "no",
-					  "No", "NO", "off", "Off", "OFF",
-					  NULL };
+					  "No",	   "NO",    "off",   "Off",
+					  "OFF",   NULL };
 	size_t i;
 	int err;
 
@@ -678,8 +685,7 @@ int honk_y_bool(struct honk_yctx *c, const struct honk_ynode *n, int *out)
 			if (!strcmp(n->str, no[i]))
 				return *out = 0, 0;
 	}
-	return honk_yerror(c, n, "expected true or false, found '%s'",
-			   n->str);
+	return honk_yerror(c, n, "expected true or false, found '%s'", n->str);
 }
 
 int honk_y_date(struct honk_yctx *c, const struct honk_ynode *n,
@@ -732,8 +738,10 @@ int honk_y_enum(struct honk_yctx *c, const struct honk_ynode *n,
 	printable(q, sizeof(q), n->str, n->len);
 	s = honk_suggest(n->str, choices);
 	if (s)
-		honk_yerror(c, n, "unknown value '%s', did you mean '%s'? (one of: %s)",
-			    q, s, list.buf);
+		honk_yerror(
+			c, n,
+			"unknown value '%s', did you mean '%s'? (one of: %s)",
+			q, s, list.buf);
 	else
 		honk_yerror(c, n, "unknown value '%s' (one of: %s)", q,
 			    list.buf);
@@ -824,8 +832,9 @@ static void emit(struct honk_ywriter *w, yaml_event_t *e, int ok)
 	if (!ok || !yaml_emitter_emit(&w->em, e)) {
 		if (!w->err)
 			w->err = honk_error_set(HONK_ERROR, "YAML emitter: %s",
-						w->em.problem ? w->em.problem
-							      : "out of memory");
+						w->em.problem
+							? w->em.problem
+							: "out of memory");
 	}
 }
 
@@ -845,7 +854,8 @@ int honk_yw_new(struct honk_ywriter **out, struct honk_buf *dst)
 	yaml_emitter_set_indent(&w->em, 2);
 	yaml_emitter_set_break(&w->em, YAML_LN_BREAK);
 	emit(w, &e, yaml_stream_start_event_initialize(&e, YAML_UTF8_ENCODING));
-	emit(w, &e, yaml_document_start_event_initialize(&e, NULL, NULL, NULL, 1));
+	emit(w, &e,
+	     yaml_document_start_event_initialize(&e, NULL, NULL, NULL, 1));
 	*out = w;
 	return 0;
 }
@@ -862,10 +872,11 @@ void honk_yw_map_begin(struct honk_ywriter *w, int flow)
 {
 	yaml_event_t e;
 
-	emit(w, &e, yaml_mapping_start_event_initialize(
-			    &e, NULL, NULL, 1,
-			    flow ? YAML_FLOW_MAPPING_STYLE
-				 : YAML_BLOCK_MAPPING_STYLE));
+	emit(w, &e,
+	     yaml_mapping_start_event_initialize(
+		     &e, NULL, NULL, 1,
+		     flow ? YAML_FLOW_MAPPING_STYLE
+			  : YAML_BLOCK_MAPPING_STYLE));
 }
 
 void honk_yw_map_end(struct honk_ywriter *w)
@@ -879,10 +890,11 @@ void honk_yw_seq_begin(struct honk_ywriter *w, int flow)
 {
 	yaml_event_t e;
 
-	emit(w, &e, yaml_sequence_start_event_initialize(
-			    &e, NULL, NULL, 1,
-			    flow ? YAML_FLOW_SEQUENCE_STYLE
-				 : YAML_BLOCK_SEQUENCE_STYLE));
+	emit(w, &e,
+	     yaml_sequence_start_event_initialize(
+		     &e, NULL, NULL, 1,
+		     flow ? YAML_FLOW_SEQUENCE_STYLE
+			  : YAML_BLOCK_SEQUENCE_STYLE));
 }
 
 void honk_yw_seq_end(struct honk_ywriter *w)
@@ -896,11 +908,11 @@ void honk_yw_seq_end(struct honk_ywriter *w)
 static int needs_quotes(const char *s)
 {
 	static const char *const special[] = {
-		"~",   "null", "Null", "NULL", "true", "True", "TRUE",
-		"false", "False", "FALSE", "yes", "Yes", "YES", "no", "No",
-		"NO",  "on",   "On",   "ON",   "off",  "Off",  "OFF", "y",
-		"Y",   "n",    "N",    ".nan", ".NaN", ".NAN", "<<",  "=",
-		NULL
+		"~",	 "null",  "Null",  "NULL", "true", "True", "TRUE",
+		"false", "False", "FALSE", "yes",  "Yes",  "YES",  "no",
+		"No",	 "NO",	  "on",	   "On",   "ON",   "off",  "Off",
+		"OFF",	 "y",	  "Y",	   "n",	   "N",	   ".nan", ".NaN",
+		".NAN",	 "<<",	  "=",	   NULL
 	};
 	static const char *const inf[] = { ".inf", ".Inf", ".INF", NULL };
 	const char *p = s;
@@ -918,7 +930,8 @@ static int needs_quotes(const char *s)
 			return 1;
 	if (*p == '.')
 		p++;
-	/* numbers, dates, times, sexagesimals: anything starting with a digit */
+	/* numbers, dates, times, sexagesimals: anything starting with a digit
+	 */
 	return *p >= '0' && *p <= '9';
 }
 
@@ -926,11 +939,12 @@ static void scalar_event(struct honk_ywriter *w, const char *s, int quote)
 {
 	yaml_event_t e;
 
-	emit(w, &e, yaml_scalar_event_initialize(
-			    &e, NULL, NULL, (yaml_char_t *)(uintptr_t)s,
-			    (int)strlen(s), !quote, 1,
-			    quote ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
-				  : YAML_ANY_SCALAR_STYLE));
+	emit(w, &e,
+	     yaml_scalar_event_initialize(
+		     &e, NULL, NULL, (yaml_char_t *)(uintptr_t)s,
+		     (int)strlen(s), !quote, 1,
+		     quote ? YAML_DOUBLE_QUOTED_SCALAR_STYLE
+			   : YAML_ANY_SCALAR_STYLE));
 }
 
 void honk_yw_str(struct honk_ywriter *w, const char *s)
@@ -963,6 +977,7 @@ int honk_yw_finish(struct honk_ywriter *w)
 	emit(w, &e, yaml_document_end_event_initialize(&e, 1));
 	emit(w, &e, yaml_stream_end_event_initialize(&e));
 	if (!w->err && !yaml_emitter_flush(&w->em))
-		w->err = honk_error_set(HONK_ERROR, "YAML emitter flush failed");
+		w->err =
+			honk_error_set(HONK_ERROR, "YAML emitter flush failed");
 	return w->err;
 }

@@ -23,17 +23,17 @@ enum honk_ytype { HONK_YSCALAR = 1, HONK_YSEQ, HONK_YMAP };
 
 struct honk_ynode {
 	enum honk_ytype type;
-	unsigned line, col;      /* 1-based */
-	unsigned quoted;         /* scalar written quoted or as a block */
-	const char *str;         /* scalar text, NUL-terminated */
-	size_t len;              /* scalar length (may contain no NUL) */
-	size_t n;                /* items of a sequence, pairs of a map */
+	unsigned line, col;	  /* 1-based */
+	unsigned quoted;	  /* scalar written quoted or as a block */
+	const char *str;	  /* scalar text, NUL-terminated */
+	size_t len;		  /* scalar length (may contain no NUL) */
+	size_t n;		  /* items of a sequence, pairs of a map */
 	struct honk_ynode *first; /* children; a map alternates key, value */
 	struct honk_ynode *next;
 	struct honk_ynode *last_; /* for appending while loading */
 };
 
-#define HONK_YAML_MAX_SIZE (8u << 20)
+#define HONK_YAML_MAX_SIZE  (8u << 20)
 #define HONK_YAML_MAX_DEPTH 64
 
 struct honk_yload_opts {
@@ -41,14 +41,20 @@ struct honk_yload_opts {
 	unsigned max_depth;
 };
 
-#define HONK_YLOAD_OPTS_INIT { HONK_YAML_MAX_SIZE, HONK_YAML_MAX_DEPTH }
+#define HONK_YLOAD_OPTS_INIT                            \
+	{                                               \
+		HONK_YAML_MAX_SIZE, HONK_YAML_MAX_DEPTH \
+	}
 
 struct honk_ydoc {
 	struct honk_arena arena;
 	const struct honk_ynode *root; /* NULL for an empty file */
 };
 
-#define HONK_YDOC_INIT { HONK_ARENA_INIT, NULL }
+#define HONK_YDOC_INIT                \
+	{                             \
+		HONK_ARENA_INIT, NULL \
+	}
 
 /*
  * Parse data[0..len) read from `path` (used in messages only). Problems go
@@ -105,8 +111,8 @@ struct honk_ykey {
  * Returns HONK_EINVALID if anything in the map was reported.
  */
 int honk_ymap_walk(struct honk_yctx *c, const struct honk_ynode *n,
-		   const char *what, const struct honk_ykey *keys,
-		   size_t nkeys, void *obj);
+		   const char *what, const struct honk_ykey *keys, size_t nkeys,
+		   void *obj);
 
 typedef int (*honk_yitem_fn)(struct honk_yctx *c, const struct honk_ynode *n,
 			     size_t i, void *obj);

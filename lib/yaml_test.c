@@ -36,8 +36,7 @@ static void load_opts(struct loaded *l, const char *data, size_t len,
 
 	l->doc = doc;
 	l->diags = diags;
-	l->err = honk_ydoc_parse(&l->doc, "t.yaml", data, len, opts,
-				 &l->diags);
+	l->err = honk_ydoc_parse(&l->doc, "t.yaml", data, len, opts, &l->diags);
 	honk_diags_sort(&l->diags);
 }
 
@@ -235,20 +234,24 @@ static void test_billion_laughs(void **state)
 	int j;
 
 	(void)state;
-	honk_buf_addstr(&b, "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+	honk_buf_addstr(
+		&b, "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
 	for (j = 1; j < 10; j++)
-		honk_buf_addf(&b,
-			      "a%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d]\n",
-			      j, j, j - 1, j - 1, j - 1, j - 1, j - 1, j - 1,
-			      j - 1, j - 1, j - 1);
+		honk_buf_addf(
+			&b,
+			"a%d: &a%d [*a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d, *a%d]\n",
+			j, j, j - 1, j - 1, j - 1, j - 1, j - 1, j - 1, j - 1,
+			j - 1, j - 1);
 	load_opts(&l, b.buf, b.len, NULL);
 	assert_int_equal(l.err, HONK_EINVALID);
 	assert_null(l.doc.root);
 	/* the first anchor and the first alias, the rest counted: nothing
 	 * is expanded and the report does not grow with the bomb */
 	assert_int_equal(l.diags.n, 2);
-	diag_is(&l.diags, 0, 1, 5, "anchors are not allowed (and more in this file)");
-	diag_is(&l.diags, 1, 2, 10, "aliases are not allowed (and more in this file)");
+	diag_is(&l.diags, 0, 1, 5,
+		"anchors are not allowed (and more in this file)");
+	diag_is(&l.diags, 1, 2, 10,
+		"aliases are not allowed (and more in this file)");
 	for (i = 0; i < l.diags.n; i++)
 		assert_non_null(strstr(l.diags.v[i].msg, "are not allowed"));
 	unload(&l);
@@ -344,7 +347,8 @@ static void test_duplicate_keys(void **state)
 	struct loaded l;
 
 	(void)state;
-	REFUSED("x: 1\ny: 2\nx: 3\n", 3, 1, "duplicate key 'x' (first at line 1)");
+	REFUSED("x: 1\ny: 2\nx: 3\n", 3, 1,
+		"duplicate key 'x' (first at line 1)");
 	REFUSED("a:\n  b: 1\n  c: 2\n  b: 3\n", 4, 3,
 		"duplicate key 'b' (first at line 2)");
 	REFUSED("{k: 1, k: 2}\n", 1, 8, "duplicate key 'k' (first at line 1)");
@@ -368,9 +372,12 @@ static void test_bad_bytes(void **state)
 {
 	(void)state;
 	REFUSED("a: 1\nb: \xff\n", 2, 4, "invalid leading UTF-8 octet (#xff)");
-	REFUSED("a: 1\nb: caf\xc3(\n", 2, 8, "invalid trailing UTF-8 octet (#x28)");
-	REFUSED("a: 1\nb: x\0y\n", 2, 5, "control characters are not allowed (#x00)");
-	REFUSED("k: \"\xc3\xa9\x01\"\n", 1, 6, "control characters are not allowed (#x01)");
+	REFUSED("a: 1\nb: caf\xc3(\n", 2, 8,
+		"invalid trailing UTF-8 octet (#x28)");
+	REFUSED("a: 1\nb: x\0y\n", 2, 5,
+		"control characters are not allowed (#x00)");
+	REFUSED("k: \"\xc3\xa9\x01\"\n", 1, 6,
+		"control characters are not allowed (#x01)");
 	/* NUL smuggled through an escape */
 	REFUSED("a: \"x\\0y\"\n", 1, 4, "NUL characters are not allowed");
 }
@@ -380,7 +387,8 @@ static void test_non_scalar_keys(void **state)
 	(void)state;
 	REFUSED("? [a]\n: 1\n", 1, 3, "a mapping key must be a plain scalar");
 	REFUSED("{[a]: 1}\n", 1, 2, "a mapping key must be a plain scalar");
-	REFUSED("? {a: 1}\n: 1\n", 1, 3, "a mapping key must be a plain scalar");
+	REFUSED("? {a: 1}\n: 1\n", 1, 3,
+		"a mapping key must be a plain scalar");
 }
 
 static void test_syntax_errors(void **state)
@@ -553,11 +561,14 @@ static void test_walk_ok(void **state)
 static void test_walk_unknown_key(void **state)
 {
 	(void)state;
-	walk_refused("name: x\nrequierd: true\n", 2, 1,
-		     "unknown key 'requierd' in a consumer, did you mean 'required'?");
-	walk_refused("name: x\ncriticallity: low\n", 2, 1,
-		     "unknown key 'criticallity' in a consumer, did you mean 'criticality'?");
-	walk_refused("name: x\nzzz: 1\n", 2, 1, "unknown key 'zzz' in a consumer");
+	walk_refused(
+		"name: x\nrequierd: true\n", 2, 1,
+		"unknown key 'requierd' in a consumer, did you mean 'required'?");
+	walk_refused(
+		"name: x\ncriticallity: low\n", 2, 1,
+		"unknown key 'criticallity' in a consumer, did you mean 'criticality'?");
+	walk_refused("name: x\nzzz: 1\n", 2, 1,
+		     "unknown key 'zzz' in a consumer");
 	/* a case difference is still an unknown key */
 	walk_refused("name: x\nName: y\n", 2, 1,
 		     "unknown key 'Name' in a consumer, did you mean 'name'?");
@@ -635,7 +646,8 @@ static void test_typed_int(void **state)
 static void test_typed_bool(void **state)
 {
 	static const char *const yes[] = { "true", "True", "yes", "on", "ON" };
-	static const char *const no[] = { "false", "FALSE", "no", "off", "Off" };
+	static const char *const no[] = { "false", "FALSE", "no", "off",
+					  "Off" };
 	char doc[64];
 	struct walked w;
 	size_t i;
@@ -669,16 +681,21 @@ static void test_typed_bool(void **state)
 static void test_typed_enum_and_name(void **state)
 {
 	(void)state;
-	walk_refused("name: x\ncriticality: hihg\n", 2, 14,
-		     "unknown value 'hihg', did you mean 'high'? (one of: low, medium, high) (at criticality)");
-	walk_refused("name: x\ncriticality: critical\n", 2, 14,
-		     "unknown value 'critical' (one of: low, medium, high) (at criticality)");
-	walk_refused("name: x\ncriticality: {a: 1}\n", 2, 14,
-		     "expected one of low, medium, high, found a mapping (at criticality)");
-	walk_refused("name: -rf\n", 1, 7,
-		     "invalid consumer name '-rf': each segment must start with [a-z0-9] (at name)");
-	walk_refused("name: \"$(id)\"\n", 1, 7,
-		     "invalid consumer name '$(id)': each segment must start with [a-z0-9] (at name)");
+	walk_refused(
+		"name: x\ncriticality: hihg\n", 2, 14,
+		"unknown value 'hihg', did you mean 'high'? (one of: low, medium, high) (at criticality)");
+	walk_refused(
+		"name: x\ncriticality: critical\n", 2, 14,
+		"unknown value 'critical' (one of: low, medium, high) (at criticality)");
+	walk_refused(
+		"name: x\ncriticality: {a: 1}\n", 2, 14,
+		"expected one of low, medium, high, found a mapping (at criticality)");
+	walk_refused(
+		"name: -rf\n", 1, 7,
+		"invalid consumer name '-rf': each segment must start with [a-z0-9] (at name)");
+	walk_refused(
+		"name: \"$(id)\"\n", 1, 7,
+		"invalid consumer name '$(id)': each segment must start with [a-z0-9] (at name)");
 	walk_refused("name: ''\n", 1, 7, "consumer name is empty (at name)");
 }
 
@@ -722,10 +739,12 @@ static void test_typed_argv(void **state)
 
 	walk_refused("name: x\napply: []\n", 2, 8,
 		     "a command must not be empty (at apply)");
-	walk_refused("name: x\napply:\n", 2, 7,
-		     "expected a command (a list or a string), found nothing (at apply)");
-	walk_refused("name: x\napply: {run: x}\n", 2, 8,
-		     "expected a command (a list or a string), found a mapping (at apply)");
+	walk_refused(
+		"name: x\napply:\n", 2, 7,
+		"expected a command (a list or a string), found nothing (at apply)");
+	walk_refused(
+		"name: x\napply: {run: x}\n", 2, 8,
+		"expected a command (a list or a string), found a mapping (at apply)");
 	walk_refused("name: x\napply: [make, {a: b}]\n", 2, 15,
 		     "expected a string, found a mapping (at apply[1])");
 }
@@ -750,8 +769,8 @@ static const struct honk_ykey version_keys[] = {
 	{ "schema", HONK_YKEY_REQUIRED, k_schema },
 };
 
-static int k_version(struct honk_yctx *c, const struct honk_ynode *n,
-		     size_t i, void *obj)
+static int k_version(struct honk_yctx *c, const struct honk_ynode *n, size_t i,
+		     void *obj)
 {
 	(void)i;
 	return honk_ymap_walk(c, n, "a version", version_keys, 1, obj);
@@ -840,8 +859,8 @@ static void test_key_path_elided(void **state)
 	honk_buf_addf(&b, "%*s- x\n", (int)(2 * i), "");
 	loaded_ok(&l, b.buf);
 	honk_yctx_init(&c, "t.yaml", &diags, &arena);
-	assert_int_equal(honk_ymap_walk(&c, l.doc.root, "a level", deep_keys,
-					1, NULL),
+	assert_int_equal(honk_ymap_walk(&c, l.doc.root, "a level", deep_keys, 1,
+					NULL),
 			 HONK_EINVALID);
 	assert_int_equal(diags.n, 1);
 	/* whole names only, then the elision mark */
@@ -860,9 +879,9 @@ static void test_key_path_elided(void **state)
 
 static void test_suggest(void **state)
 {
-	static const char *const keys[] = { "name", "required", "default",
-					    "renamed_from", "description",
-					    NULL };
+	static const char *const keys[] = { "name",	   "required",
+					    "default",	   "renamed_from",
+					    "description", NULL };
 	static const char *const types[] = { "string", "int32", "int64",
 					     "bytes", NULL };
 
@@ -879,8 +898,8 @@ static void test_suggest(void **state)
 	assert_null(honk_suggest("ab", keys));
 	assert_null(honk_suggest("", keys));
 	assert_null(honk_suggest("completely-different", keys));
-	assert_null(honk_suggest("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
-				 keys));
+	assert_null(honk_suggest(
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", keys));
 }
 
 /* ---- emitting --------------------------------------------------------- */
@@ -941,11 +960,13 @@ static void test_emit_deterministic(void **state)
 static void test_emit_round_trip(void **state)
 {
 	static const char *const strs[] = {
-		"3",     "yes",   "",     "~",    "2026-01-01", "null",
-		"true",  "NO",    "y",    "-1",   "1.5",        "0x1f",
-		"12:30", ".inf",  "-.inf", ".NaN", "-.5",       "<<",
-		"=",     "plain", "a b",  "x: y", "#c",         "- a",
-		" lead", "caf\xc3\xa9", "'q'", "multi\nline",
+		"3",	      "yes",	     "",      "~",
+		"2026-01-01", "null",	     "true",  "NO",
+		"y",	      "-1",	     "1.5",   "0x1f",
+		"12:30",      ".inf",	     "-.inf", ".NaN",
+		"-.5",	      "<<",	     "=",     "plain",
+		"a b",	      "x: y",	     "#c",    "- a",
+		" lead",      "caf\xc3\xa9", "'q'",   "multi\nline",
 	};
 	size_t n = sizeof(strs) / sizeof(strs[0]), i;
 	struct honk_buf out = HONK_BUF_INIT;
