@@ -153,9 +153,8 @@ static void test_utf8(void **state)
 	quoted("\xc0\xaf", "\"\\ufffd\\ufffd\""); /* overlong '/' */
 	quoted("\xe0\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\""); /* overlong */
 	quoted("\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\""); /* surrogate */
-	quoted("\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\""); /* >
-									   U+10FFFF
-									 */
+	/* beyond U+10FFFF */
+	quoted("\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
 	quoted("\xf5\x80\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"");
 	quoted("\xe2\x82", "\"\\ufffd\\ufffd\""); /* truncated at end */
 	quoted("\xf0\x9f\x8e", "\"\\ufffd\\ufffd\\ufffd\"");
