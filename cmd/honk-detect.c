@@ -887,6 +887,8 @@ static int cmd_run(struct ctx *c)
 		return code;
 	o.dry_run = opts[OPT_DRY_RUN].value != NULL;
 	o.full = opts[OPT_FULL].value != NULL;
+	o.remote = cli->remote;
+	o.no_remote = cli->no_remote;
 	o.datasets = opts[OPT_DATASET].all;
 	o.ndatasets = opts[OPT_DATASET].nall;
 	o.today = today();

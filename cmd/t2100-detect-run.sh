@@ -84,7 +84,8 @@ test_expect_success 'a person commits to one proposal; main changes under both' 
 	test "$(git -C cat rev-parse honk/propose/plays.user_plays.v3-v4)" = "$person" &&
 	grep "^refreshed     plays.user_plays.v2-v4" out &&
 	test "$(git -C cat rev-parse honk/propose/plays.user_plays.v2-v4)" != "$honkonly" &&
-	test "$(git -C cat rev-parse honk/propose/plays.user_plays.v2-v4^)" = "$(git -C cat rev-parse main)" &&
+	test "$(git -C cat rev-parse honk/propose/plays.user_plays.v2-v4^2)" = "$(git -C cat rev-parse main)" &&
+	git -C cat merge-base --is-ancestor "$honkonly" honk/propose/plays.user_plays.v2-v4 &&
 	git -C cat show honk/propose/plays.user_plays.v2-v4:migrations/plays.user_plays.v2-v4.yaml >plan &&
 	grep "{consumer: retention-model, impact: relocate, wave: 1}" plan
 '

@@ -15,7 +15,11 @@
  * honk.yaml, a scanned commit that is gone, or --full looks at all.
  *
  * A plan already on main is approved and not proposed again; a proposal
- * is refreshed (rebuilt on the current main) only when its plan changed.
+ * is refreshed only when its plan changed, by a merge of the current main
+ * into it, so a branch only moves forward. With a remote the run fetches
+ * first, follows the remote's branches, and pushes what it wrote without
+ * force; a refused push means someone moved the branch: fetch, decide
+ * again, a bounded number of times.
  * A run that finds nothing to change writes nothing, not even state.
  */
 #include "detect.h"
@@ -42,6 +46,7 @@ struct run {
 	struct honk_catalog cat;
 	struct honk_snapshot *snap;
 	struct honk_readers ix;
+	const char *remote; /* fetch before, push after; NULL: none */
 	git_oid main;
 	int wrote;
 };
@@ -125,7 +130,75 @@ static int touched_by_person(struct run *r, const git_oid *tip, int *touched)
 	return err;
 }
 
-static int propose(struct run *r, const struct honk_plan *plan)
+/* "refs/remotes/<remote>/<branch>" for a local "refs/heads/<branch>". */
+static void tracking(struct honk_buf *out, const struct run *r, const char *ref)
+{
+	honk_buf_reset(out);
+	honk_buf_addf(out, "refs/remotes/%s/%s", r->remote, ref + 11);
+}
+
+/*
+ * With a remote, the remote's branch is the truth: point the local one at
+ * what was fetched, so the decisions below see what others wrote.
+ */
+static int sync_from_remote(struct run *r, const char *ref)
+{
+	struct honk_buf tr = HONK_BUF_INIT;
+	git_oid theirs, ours;
+	int err, have;
+
+	tracking(&tr, r, ref);
+	err = honk_ref_lookup(&theirs, r->repo, tr.buf);
+	honk_buf_release(&tr);
+	if (err == HONK_ENOTFOUND)
+		return 0;
+	if (err < 0)
+		return err;
+	err = honk_ref_lookup(&ours, r->repo, ref);
+	if (err < 0 && err != HONK_ENOTFOUND)
+		return err;
+	have = err == 0;
+	if (have && git_oid_equal(&ours, &theirs))
+		return 0;
+	return honk_ref_update(r->repo, ref, &theirs, have ? &ours : NULL,
+			       "honk: follow the remote");
+}
+
+/* Does the local ref hold something the remote does not have yet? */
+static int unpushed(struct run *r, const char *ref)
+{
+	struct honk_buf tr = HONK_BUF_INIT;
+	git_oid theirs, ours;
+	int differs;
+
+	if (honk_ref_lookup(&ours, r->repo, ref) < 0)
+		return 0;
+	tracking(&tr, r, ref);
+	differs = honk_ref_lookup(&theirs, r->repo, tr.buf) < 0 ||
+		  !git_oid_equal(&ours, &theirs);
+	honk_buf_release(&tr);
+	return differs;
+}
+
+/* Push one ref, never forced; HONK_ECONFLICT when the remote moved. */
+static int push_ref(struct run *r, const char *ref)
+{
+	struct honk_buf spec = HONK_BUF_INIT;
+	const char *specs[1];
+	int err;
+
+	honk_buf_addf(&spec, "%s:%s", ref, ref);
+	specs[0] = spec.buf;
+	err = honk_remote_push(r->repo, r->remote, specs, 1);
+	honk_buf_release(&spec);
+	if (err == 0)
+		err = honk_remote_fetch(r->repo, r->remote, NULL, 0);
+	return err;
+}
+
+#define PUSH_TRIES 3
+
+static int propose_once(struct run *r, const struct honk_plan *plan)
 {
 	struct honk_buf ref = HONK_BUF_INIT, path = HONK_BUF_INIT;
 	struct honk_buf yaml = HONK_BUF_INIT, old = HONK_BUF_INIT,
@@ -201,9 +274,11 @@ static int propose(struct run *r, const struct honk_plan *plan)
 	up.data = yaml.buf;
 	up.len = yaml.len;
 	up.remove = 0;
-	err = honk_repo_commit_onto(NULL, r->repo, ref.buf,
-				    exists ? &tip : NULL, &r->main, &up, 1,
-				    msg.buf, NULL);
+	/* a refresh merges main into the branch: it only moves forward */
+	err = exists ? honk_repo_commit_merge(NULL, r->repo, ref.buf, &tip,
+					      &r->main, &up, 1, msg.buf, NULL)
+		     : honk_repo_commit_onto(NULL, r->repo, ref.buf, NULL,
+					     &r->main, &up, 1, msg.buf, NULL);
 	if (err == HONK_ECONFLICT) {
 		/* another run got there first: its branch stands */
 		say(r, "raced", plan->id,
@@ -226,6 +301,41 @@ cleanup:
 	honk_buf_release(&yaml);
 	honk_buf_release(&old);
 	honk_buf_release(&msg);
+	return err;
+}
+
+/*
+ * Propose, and with a remote push what was written; when the remote moved
+ * meanwhile, fetch, follow it and decide again, a bounded number of times.
+ */
+static int propose(struct run *r, const struct honk_plan *plan)
+{
+	struct honk_buf ref = HONK_BUF_INIT;
+	int err, tries;
+
+	if (!r->remote || r->o->dry_run)
+		return propose_once(r, plan);
+	if ((err = honk_ref_proposal(&ref, plan->id)) < 0)
+		return err;
+	for (tries = 0; tries < PUSH_TRIES; tries++) {
+		if ((err = sync_from_remote(r, ref.buf)) < 0 ||
+		    (err = propose_once(r, plan)) < 0)
+			break;
+		if (!unpushed(r, ref.buf))
+			break;
+		err = push_ref(r, ref.buf);
+		if (err != HONK_ECONFLICT)
+			break;
+		if ((err = honk_remote_fetch(r->repo, r->remote, NULL, 0)) < 0)
+			break;
+		err = HONK_ECONFLICT;
+	}
+	if (err == HONK_ECONFLICT)
+		honk_error_set(
+			err,
+			"%s kept moving on '%s' after %d tries; run again later",
+			ref.buf + 11, r->remote, PUSH_TRIES);
+	honk_buf_release(&ref);
 	return err;
 }
 
@@ -262,7 +372,7 @@ static void report_deadlines(struct run *r, const struct honk_dataset *ds)
 	}
 }
 
-static int record_state(struct run *r)
+static int record_state_once(struct run *r)
 {
 	struct honk_buf yaml = HONK_BUF_INIT, old = HONK_BUF_INIT;
 	struct honk_tree_update up;
@@ -300,6 +410,30 @@ cleanup:
 	return err;
 }
 
+static int record_state(struct run *r)
+{
+	int err, tries;
+
+	if (!r->remote)
+		return record_state_once(r);
+	for (tries = 0; tries < PUSH_TRIES; tries++) {
+		if ((err = sync_from_remote(r, STATE_REF)) < 0 ||
+		    (err = record_state_once(r)) < 0)
+			return err;
+		if (!unpushed(r, STATE_REF))
+			return 0;
+		err = push_ref(r, STATE_REF);
+		if (err != HONK_ECONFLICT)
+			return err;
+		if ((err = honk_remote_fetch(r->repo, r->remote, NULL, 0)) < 0)
+			return err;
+	}
+	return honk_error_set(
+		HONK_ECONFLICT,
+		"honk/state kept moving on '%s' after %d tries; run again later",
+		r->remote, PUSH_TRIES);
+}
+
 /* The commit main points at, per honk.yaml (read at HEAD first). */
 static int load_main(struct run *r, struct honk_diags *d)
 {
@@ -319,6 +453,22 @@ static int load_main(struct run *r, struct honk_diags *d)
 	}
 	if (err < 0 && err != HONK_EINVALID)
 		return err;
+	/* the remote: the option, else honk.yaml's, unless --no-remote */
+	if (!r->o->no_remote && (r->o->remote || r->cat.settings.remote)) {
+		r->remote = strdup(r->o->remote ? r->o->remote
+						: r->cat.settings.remote);
+		if (!r->remote)
+			return honk_error_set(HONK_ERROR, "out of memory");
+		if ((err = honk_remote_fetch(r->repo, r->remote, NULL, 0)) < 0)
+			return err;
+		honk_buf_addf(&ref, "refs/remotes/%s/%s", r->remote,
+			      r->cat.settings.main);
+		if (honk_ref_lookup(&r->main, r->repo, ref.buf) == 0) {
+			honk_buf_release(&ref);
+			goto reload;
+		}
+		honk_buf_reset(&ref);
+	}
 	honk_buf_addf(&ref, "refs/heads/%s", r->cat.settings.main);
 	err = honk_ref_lookup(&r->main, r->repo, ref.buf);
 	if (err < 0) {
@@ -332,6 +482,7 @@ static int load_main(struct run *r, struct honk_diags *d)
 	if (honk_snapshot_commit(r->snap) &&
 	    git_oid_equal(honk_snapshot_commit(r->snap), &r->main) && !d->n)
 		return 0;
+reload:
 	/* HEAD is not main: read the catalog where it counts */
 	honk_catalog_release(&r->cat);
 	honk_snapshot_free(r->snap);
@@ -622,6 +773,7 @@ int honk_detect_run(struct honk_repo *repo, const struct honk_detect_opts *o,
 	*wrote = r.wrote;
 cleanup:
 	free(mark);
+	free((char *)r.remote);
 	honk_readers_release(&r.ix);
 	honk_diags_release(&d);
 	honk_catalog_release(&r.cat);

@@ -13,17 +13,18 @@
  */
 struct honk_detect_opts {
 	int dry_run;
-	int full; /* look at every dataset, not only what changed since the last
-		     run */
+	int full;		     /* every dataset, not only what changed */
 	const char *const *datasets; /* only these (NULL: all) */
 	size_t ndatasets;
 	int64_t today;	    /* days since 1970-01-01, for deadlines */
 	unsigned near_days; /* report deadlines closer than this */
+	const char *remote; /* fetch before, push after (NULL: honk.yaml's) */
+	int no_remote;	    /* not even honk.yaml's */
 };
 
-#define HONK_DETECT_OPTS_INIT        \
-	{                            \
-		0, 0, NULL, 0, 0, 30 \
+#define HONK_DETECT_OPTS_INIT                 \
+	{                                     \
+		0, 0, NULL, 0, 0, 30, NULL, 0 \
 	}
 
 /* What happened, one call per event: "proposed", "refreshed", ... */

@@ -507,22 +507,14 @@ bad:
 			      path);
 }
 
-int honk_repo_commit(git_oid *out, struct honk_repo *r, const char *refname,
-		     const git_oid *parent,
-		     const struct honk_tree_update *updates, size_t n,
-		     const char *message, const git_signature *author)
+static int commit(git_oid *out, struct honk_repo *r, const char *refname,
+		  const git_oid *expected, const git_oid *parent,
+		  const git_oid *first_parent,
+		  const struct honk_tree_update *updates, size_t n,
+		  const char *message, const git_signature *author)
 {
-	return honk_repo_commit_onto(out, r, refname, parent, parent, updates,
-				     n, message, author);
-}
-
-int honk_repo_commit_onto(git_oid *out, struct honk_repo *r,
-			  const char *refname, const git_oid *expected,
-			  const git_oid *parent,
-			  const struct honk_tree_update *updates, size_t n,
-			  const char *message, const git_signature *author)
-{
-	git_commit *pcommit = NULL;
+	git_commit *pcommit = NULL, *fcommit = NULL;
+	const git_commit *parents[2];
 	git_tree *base = NULL, *tree = NULL;
 	git_treebuilder *tb = NULL;
 	git_tree_update *ups = NULL;
@@ -582,9 +574,20 @@ int honk_repo_commit_onto(git_oid *out, struct honk_repo *r,
 			goto cleanup;
 		author = sig;
 	}
+	if (first_parent &&
+	    git_commit_lookup(&fcommit, r->git, first_parent) < 0) {
+		err = honk_error_git(HONK_ERROR,
+				     "cannot read the branch's tip");
+		goto cleanup;
+	}
+	parents[0] = fcommit ? fcommit : pcommit;
+	parents[1] = pcommit;
 	if (git_commit_create(&commit_id, r->git, NULL, author, author, NULL,
-			      message, tree, pcommit ? 1 : 0,
-			      (const git_commit **)&pcommit) < 0) {
+			      message, tree,
+			      fcommit	? 2
+			      : pcommit ? 1
+					: 0,
+			      parents) < 0) {
 		err = honk_error_git(HONK_ERROR, "cannot write the commit");
 		goto cleanup;
 	}
@@ -599,8 +602,38 @@ cleanup:
 	git_tree_free(tree);
 	git_tree_free(base);
 	git_commit_free(pcommit);
+	git_commit_free(fcommit);
 	free(ups);
 	return err;
+}
+
+int honk_repo_commit(git_oid *out, struct honk_repo *r, const char *refname,
+		     const git_oid *parent,
+		     const struct honk_tree_update *updates, size_t n,
+		     const char *message, const git_signature *author)
+{
+	return honk_repo_commit_onto(out, r, refname, parent, parent, updates,
+				     n, message, author);
+}
+
+int honk_repo_commit_onto(git_oid *out, struct honk_repo *r,
+			  const char *refname, const git_oid *expected,
+			  const git_oid *parent,
+			  const struct honk_tree_update *updates, size_t n,
+			  const char *message, const git_signature *author)
+{
+	return commit(out, r, refname, expected, parent, NULL, updates, n,
+		      message, author);
+}
+
+int honk_repo_commit_merge(git_oid *out, struct honk_repo *r,
+			   const char *refname, const git_oid *tip,
+			   const git_oid *base,
+			   const struct honk_tree_update *updates, size_t n,
+			   const char *message, const git_signature *author)
+{
+	return commit(out, r, refname, tip, base, tip, updates, n, message,
+		      author);
 }
 
 static int check_refspecs(const char *const *refspecs, size_t n)

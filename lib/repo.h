@@ -129,6 +129,18 @@ int honk_repo_commit_onto(git_oid *out, struct honk_repo *r,
 			  const char *message, const git_signature *author);
 
 /*
+ * A merge of the current main into a branch honk owns: the tree is
+ * base's with the updates applied, the parents are tip (the branch as it
+ * was) and base, and the ref moves from tip by compare-and-swap. The
+ * branch only ever moves forward, so pushing it never needs force.
+ */
+int honk_repo_commit_merge(git_oid *out, struct honk_repo *r,
+			   const char *refname, const git_oid *tip,
+			   const git_oid *base,
+			   const struct honk_tree_update *updates, size_t n,
+			   const char *message, const git_signature *author);
+
+/*
  * The identity honk writes with: GIT_COMMITTER_NAME/EMAIL, then
  * user.name/user.email, then "honk <honk@localhost>".
  */
