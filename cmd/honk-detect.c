@@ -950,20 +950,9 @@ int main(int argc, char **argv)
 
 	memset(&c, 0, sizeof(c));
 	c.cli = &cli;
-	cli.prog = "honk-detect";
-	if ((err = honk_cli_parse(&cli, argc, argv, opts)) < 0) {
-		honk_cli_error(&cli, "%s", honk_error_last());
-		fputs(usage, stderr);
-		return honk_cli_exit(&cli, HONK_EXIT_USAGE);
-	}
-	if (cli.help) {
-		fputs(usage, stdout);
-		return honk_cli_exit(&cli, 0);
-	}
-	if (cli.version) {
-		printf("honk-detect %s\n", HONK_VERSION);
-		return honk_cli_exit(&cli, 0);
-	}
+	if ((code = honk_cli_start(&cli, "honk-detect", argc, argv, opts,
+				   usage)) >= 0)
+		return code;
 	if (!cli.nargs) {
 		for (o = 0; opts[o].name; o++) {
 			if (opts[o].value && o != OPT_DRY_RUN &&

@@ -487,20 +487,9 @@ int main(int argc, char **argv)
 	memset(&c, 0, sizeof(c));
 	c.diags.max = HONK_DIAGS_MAX_DEFAULT;
 	c.cli = &cli;
-	cli.prog = "honk-status";
-	if ((err = honk_cli_parse(&cli, argc, argv, opts)) < 0) {
-		honk_cli_error(&cli, "%s", honk_error_last());
-		fputs(usage, stderr);
-		return honk_cli_exit(&cli, HONK_EXIT_USAGE);
-	}
-	if (cli.help) {
-		fputs(usage, stdout);
-		return honk_cli_exit(&cli, 0);
-	}
-	if (cli.version) {
-		printf("honk-status %s\n", HONK_VERSION);
-		return honk_cli_exit(&cli, 0);
-	}
+	if ((code = honk_cli_start(&cli, "honk-status", argc, argv, opts,
+				   usage)) >= 0)
+		return code;
 	if (!cli.nargs) {
 		fputs(usage, stderr);
 		return honk_cli_exit(&cli, HONK_EXIT_USAGE);

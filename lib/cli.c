@@ -220,6 +220,26 @@ int honk_cli_parse(struct honk_cli *cli, int argc, char **argv,
 	return 0;
 }
 
+int honk_cli_start(struct honk_cli *cli, const char *prog, int argc,
+		   char **argv, struct honk_opt *opts, const char *usage)
+{
+	cli->prog = prog;
+	if (honk_cli_parse(cli, argc, argv, opts) < 0) {
+		honk_cli_error(cli, "%s", honk_error_last());
+		fputs(usage, stderr);
+		return honk_cli_exit(cli, HONK_EXIT_USAGE);
+	}
+	if (cli->help) {
+		fputs(usage, stdout);
+		return honk_cli_exit(cli, 0);
+	}
+	if (cli->version) {
+		printf("%s %s\n", prog, HONK_VERSION);
+		return honk_cli_exit(cli, 0);
+	}
+	return -1;
+}
+
 int honk_cli_command(const struct honk_cli *cli, const char *const *names,
 		     size_t n, const char *usage)
 {

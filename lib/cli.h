@@ -56,6 +56,15 @@ int honk_cli_parse(struct honk_cli *cli, int argc, char **argv,
 int honk_cli_command(const struct honk_cli *cli, const char *const *names,
 		     size_t n, const char *usage);
 
+/*
+ * Parse argv for prog and handle what every command does the same way:
+ * a usage error (exit 2), --help (usage on stdout), --version. Returns -1
+ * when the command should go on, else the exit status to return (after
+ * honk_cli_exit() has run).
+ */
+int honk_cli_start(struct honk_cli *cli, const char *prog, int argc,
+		   char **argv, struct honk_opt *opts, const char *usage);
+
 /* Apply -C (chdir, as git does). */
 int honk_cli_enter(struct honk_cli *cli);
 
