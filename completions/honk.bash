@@ -1,38 +1,51 @@
 # bash completion for honk-status and honk-detect            -*- shell-script -*-
 
-_honk_status()
+# What every honk command shares: the words, the common options and their
+# values. Returns 0 when it filled COMPREPLY.
+_honk_common()
 {
-	local cur prev words cword
+	case $prev in
+	-C)
+		COMPREPLY=($(compgen -d -- "$cur"))
+		return 0
+		;;
+	--rev)
+		COMPREPLY=($(compgen -W "$(git for-each-ref --format='%(refname:short)' 2>/dev/null) HEAD" -- "$cur"))
+		return 0
+		;;
+	--remote)
+		COMPREPLY=($(compgen -W "$(git remote 2>/dev/null)" -- "$cur"))
+		return 0
+		;;
+	esac
+	case $cur in
+	--color=*)
+		COMPREPLY=($(compgen -W "auto always never" -- "${cur#--color=}"))
+		return 0
+		;;
+	esac
+	return 1
+}
+
+_honk_words()
+{
 	_init_completion 2>/dev/null || {
 		cur=${COMP_WORDS[COMP_CWORD]}
 		prev=${COMP_WORDS[COMP_CWORD-1]}
 		words=("${COMP_WORDS[@]}")
 		cword=$COMP_CWORD
 	}
+}
+
+_honk_status()
+{
+	local cur prev words cword
+	_honk_words
 
 	local commands="lint datasets consumers"
 	local common="-C --rev --remote --no-remote --json -q --quiet -v --verbose --color= -h --help --version"
 
-	case $prev in
-	-C)
-		COMPREPLY=($(compgen -d -- "$cur"))
-		return
-		;;
-	--rev)
-		COMPREPLY=($(compgen -W "$(git for-each-ref --format='%(refname:short)' 2>/dev/null) HEAD" -- "$cur"))
-		return
-		;;
-	--remote)
-		COMPREPLY=($(compgen -W "$(git remote 2>/dev/null)" -- "$cur"))
-		return
-		;;
-	esac
-	case $cur in
-	--color=*)
-		COMPREPLY=($(compgen -W "auto always never" -- "${cur#--color=}"))
-		return
-		;;
-	esac
+	_honk_common && return
 
 	local i command=
 	for ((i = 1; i < cword; i++)); do
@@ -64,30 +77,14 @@ _honk_status()
 _honk_detect()
 {
 	local cur prev words cword
-	_init_completion 2>/dev/null || {
-		cur=${COMP_WORDS[COMP_CWORD]}
-		prev=${COMP_WORDS[COMP_CWORD-1]}
-		words=("${COMP_WORDS[@]}")
-		cword=$COMP_CWORD
-	}
+	_honk_words
 
 	local commands="diff impact check scan"
 	local common="-C --rev --remote --no-remote --json -q --quiet -v --verbose --color= -h --help --version"
 	local run="--dry-run --full --dataset"
 
+	_honk_common && return
 	case $prev in
-	-C)
-		COMPREPLY=($(compgen -d -- "$cur"))
-		return
-		;;
-	--rev)
-		COMPREPLY=($(compgen -W "$(git for-each-ref --format='%(refname:short)' 2>/dev/null) HEAD" -- "$cur"))
-		return
-		;;
-	--remote)
-		COMPREPLY=($(compgen -W "$(git remote 2>/dev/null)" -- "$cur"))
-		return
-		;;
 	--policy)
 		COMPREPLY=($(compgen -W "backward forward full none backward_transitive forward_transitive full_transitive" -- "$cur"))
 		return
@@ -101,12 +98,6 @@ _honk_detect()
 		;;
 	--dataset)
 		COMPREPLY=($(compgen -W "$(git ls-tree -r --name-only HEAD datasets/ 2>/dev/null | sed -n 's|^datasets/\([^/]*\)/\(.*\)\.yaml$|\1.\2|p')" -- "$cur"))
-		return
-		;;
-	esac
-	case $cur in
-	--color=*)
-		COMPREPLY=($(compgen -W "auto always never" -- "${cur#--color=}"))
 		return
 		;;
 	esac
