@@ -40,8 +40,10 @@ test_expect_success 'the generated man pages are up to date with their sources' 
 		page=${src%.scd} &&
 		test_path_is_file "$page" &&
 		if command -v scdoc >/dev/null 2>&1; then
-			scdoc <"$src" >expect &&
-			test_cmp expect "$page" || return 1
+			# scdoc stamps the day it ran into .TH; compare the rest.
+			scdoc <"$src" | sed "/^\\.TH /d" >expect &&
+			sed "/^\\.TH /d" "$page" >actual &&
+			test_cmp expect actual || return 1
 		fi
 	done
 '
