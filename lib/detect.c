@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "batch.h"
 #include "catalog.h"
 #include "diag.h"
 #include "error.h"
@@ -49,6 +50,22 @@ struct run {
 	const char *remote; /* fetch before, push after; NULL: none */
 	git_oid main;
 	int wrote;
+	struct pending *pending; /* the writes queued in the open batch */
+	size_t npending, apending;
+};
+
+/* A migration to decide: dataset (an index into the catalog), from, to. */
+struct todo {
+	size_t ds;
+	int64_t from, to;
+};
+
+/* A proposal written in the batch, told once the batch is on disk. */
+struct pending {
+	struct todo t;
+	char *id;
+	char *detail;
+	int refresh;
 };
 
 static void say(struct run *r, const char *event, const char *id,
@@ -198,7 +215,52 @@ static int push_ref(struct run *r, const char *ref)
 
 #define PUSH_TRIES 3
 
-static int propose_once(struct run *r, const struct honk_plan *plan)
+static int add_pending(struct run *r, const struct todo *t, const char *id,
+		       const char *detail, int refresh)
+{
+	struct pending *p;
+
+	if (r->npending == r->apending) {
+		size_t a = r->apending ? r->apending * 2 : 64;
+		struct pending *v = realloc(r->pending, a * sizeof(*v));
+
+		if (!v)
+			return honk_error_set(HONK_ERROR, "out of memory");
+		r->pending = v;
+		r->apending = a;
+	}
+	p = &r->pending[r->npending];
+	p->t = *t;
+	p->id = strdup(id);
+	p->detail = strdup(detail);
+	p->refresh = refresh;
+	if (!p->id || !p->detail) {
+		free(p->id);
+		free(p->detail);
+		return honk_error_set(HONK_ERROR, "out of memory");
+	}
+	r->npending++;
+	return 0;
+}
+
+static void drop_pending(struct run *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->npending; i++) {
+		free(r->pending[i].id);
+		free(r->pending[i].detail);
+	}
+	r->npending = 0;
+}
+
+/*
+ * Decide what one migration needs and, in the open batch, queue its
+ * commit: nothing (approved, left alone, unchanged), a new proposal, or
+ * a refresh. The outcome of a queued write is told by on_written().
+ */
+static int propose_once(struct run *r, const struct todo *t,
+			const struct honk_plan *plan)
 {
 	struct honk_buf ref = HONK_BUF_INIT, path = HONK_BUF_INIT;
 	struct honk_buf yaml = HONK_BUF_INIT, old = HONK_BUF_INIT,
@@ -217,7 +279,7 @@ static int propose_once(struct run *r, const struct honk_plan *plan)
 	    (err = honk_plan_write(&yaml, plan)) < 0)
 		goto cleanup;
 	/* approved: the plan is on main, however it got there */
-	err = read_at(&old, r->repo, &r->main, path.buf);
+	err = honk_snapshot_read(&old, r->snap, path.buf);
 	if (err == 0) {
 		say(r, "approved", plan->id, "already on main");
 		goto cleanup;
@@ -279,22 +341,16 @@ static int propose_once(struct run *r, const struct honk_plan *plan)
 					      &r->main, &up, 1, msg.buf, NULL)
 		     : honk_repo_commit_onto(NULL, r->repo, ref.buf, NULL,
 					     &r->main, &up, 1, msg.buf, NULL);
-	if (err == HONK_ECONFLICT) {
-		/* another run got there first: its branch stands */
-		say(r, "raced", plan->id,
-		    "%s moved meanwhile; left as the other run wrote it",
-		    ref.buf + 11);
-		err = 0;
-		goto cleanup;
-	}
 	if (err < 0)
 		goto cleanup;
-	r->wrote = 1;
-	say(r, exists ? "refreshed" : "proposed", plan->id,
-	    "%s: %zu consumer%s to move (%zu breaking), %zu transitive, on %s",
-	    plan->breaking ? "breaking" : "compatible", steps,
-	    steps == 1 ? "" : "s", breaking, plan->nconsumers - steps,
-	    ref.buf + 11);
+	honk_buf_reset(&msg);
+	honk_buf_addf(
+		&msg,
+		"%s: %zu consumer%s to move (%zu breaking), %zu transitive, on %s",
+		plan->breaking ? "breaking" : "compatible", steps,
+		steps == 1 ? "" : "s", breaking, plan->nconsumers - steps,
+		ref.buf + 11);
+	err = add_pending(r, t, plan->id, msg.buf, exists);
 cleanup:
 	honk_buf_release(&ref);
 	honk_buf_release(&path);
@@ -304,37 +360,147 @@ cleanup:
 	return err;
 }
 
+/* The batch is on disk: tell each queued proposal's outcome. */
+static void on_written(size_t i, const char *refname, const git_oid *target,
+		       int err, void *payload)
+{
+	struct run *r = payload;
+	const struct pending *p = &r->pending[i];
+
+	(void)target;
+	if (err == 0) {
+		r->wrote = 1;
+		say(r, p->refresh ? "refreshed" : "proposed", p->id, "%s",
+		    p->detail);
+	} else {
+		/* another run got there first: its branch stands */
+		say(r, "raced", p->id,
+		    "%s moved meanwhile; left as the other run wrote it",
+		    refname + 11);
+	}
+}
+
 /*
- * Propose, and with a remote push what was written; when the remote moved
- * meanwhile, fetch, follow it and decide again, a bounded number of times.
+ * Decide every migration of todo, queue what each needs in one write
+ * batch, and write it: one pack for all of them, then the refs by
+ * compare-and-swap. With a remote, each branch first follows the
+ * remote's.
  */
-static int propose(struct run *r, const struct honk_plan *plan)
+static int propose_all(struct run *r, const struct todo *todo, size_t n)
 {
 	struct honk_buf ref = HONK_BUF_INIT;
+	size_t i;
+	int err = 0;
+
+	drop_pending(r);
+	if (!r->o->dry_run && (err = honk_batch_begin(r->repo)) < 0)
+		return err;
+	for (i = 0; i < n && err >= 0; i++) {
+		const struct honk_dataset *ds = &r->cat.datasets[todo[i].ds];
+		struct honk_plan plan;
+
+		if ((err = honk_plan_build(&plan, &r->cat, &r->ix, ds,
+					   todo[i].from, todo[i].to)) < 0)
+			break;
+		if (r->remote && !r->o->dry_run) {
+			honk_buf_reset(&ref);
+			if ((err = honk_ref_proposal(&ref, plan.id)) == 0)
+				err = sync_from_remote(r, ref.buf);
+		}
+		if (err >= 0)
+			err = propose_once(r, &todo[i], &plan);
+		honk_plan_release(&plan);
+	}
+	honk_buf_release(&ref);
+	if (r->o->dry_run)
+		return err;
+	if (err < 0) {
+		honk_batch_abort(r->repo);
+		return err;
+	}
+	return honk_batch_commit(r->repo, on_written, r);
+}
+
+/* The proposal branch of a migration to decide. */
+static int todo_ref(struct honk_buf *out, const struct run *r,
+		    const struct todo *t)
+{
+	struct honk_buf id = HONK_BUF_INIT;
+	int err;
+
+	honk_buf_reset(out);
+	if ((err = honk_migration_id(&id, r->cat.datasets[t->ds].id,
+				     (long)t->from, (long)t->to)) == 0)
+		err = honk_ref_proposal(out, id.buf);
+	honk_buf_release(&id);
+	return err;
+}
+
+/*
+ * With a remote: push every branch this run wrote, in one push, never
+ * forced. When the remote moved meanwhile, fetch, follow it, decide the
+ * refused migrations again and push those, a bounded number of times.
+ */
+static int propose_and_push(struct run *r, struct todo *todo, size_t n)
+{
+	struct honk_buf ref = HONK_BUF_INIT;
+	struct honk_buf *specs = NULL;
+	const char **argv = NULL;
+	size_t i, k, nspecs = n;
 	int err, tries;
 
-	if (!r->remote || r->o->dry_run)
-		return propose_once(r, plan);
-	if ((err = honk_ref_proposal(&ref, plan->id)) < 0)
+	if ((err = propose_all(r, todo, n)) < 0 || !r->remote || r->o->dry_run)
 		return err;
-	for (tries = 0; tries < PUSH_TRIES; tries++) {
-		if ((err = sync_from_remote(r, ref.buf)) < 0 ||
-		    (err = propose_once(r, plan)) < 0)
+	specs = calloc(n ? n : 1, sizeof(*specs));
+	argv = calloc(n ? n : 1, sizeof(*argv));
+	if (!specs || !argv) {
+		err = honk_error_set(HONK_ERROR, "out of memory");
+		goto cleanup;
+	}
+	for (tries = 0;; tries++) {
+		/* what the remote does not have yet: the rest is settled */
+		for (i = k = 0; i < n; i++) {
+			if ((err = todo_ref(&ref, r, &todo[i])) < 0)
+				goto cleanup;
+			if (!unpushed(r, ref.buf))
+				continue;
+			todo[k] = todo[i];
+			honk_buf_reset(&specs[k]);
+			honk_buf_addf(&specs[k], "%s:%s", ref.buf, ref.buf);
+			argv[k] = specs[k].buf;
+			k++;
+		}
+		n = k;
+		if (!n)
 			break;
-		if (!unpushed(r, ref.buf))
+		if (tries == PUSH_TRIES) {
+			err = honk_error_set(
+				HONK_ECONFLICT,
+				"%zu proposal%s kept moving on '%s' after %d tries; run again later",
+				n, n == 1 ? "" : "s", r->remote, PUSH_TRIES);
 			break;
-		err = push_ref(r, ref.buf);
-		if (err != HONK_ECONFLICT)
+		}
+		err = honk_remote_push(r->repo, r->remote, argv, n);
+		if (err < 0 && err != HONK_ECONFLICT)
 			break;
 		if ((err = honk_remote_fetch(r->repo, r->remote, NULL, 0)) < 0)
 			break;
-		err = HONK_ECONFLICT;
+		/* refused ones: decide again on what the remote has now */
+		for (i = k = 0; i < n; i++) {
+			if ((err = todo_ref(&ref, r, &todo[i])) < 0)
+				goto cleanup;
+			if (unpushed(r, ref.buf))
+				todo[k++] = todo[i];
+		}
+		n = k;
+		if (n && (err = propose_all(r, todo, n)) < 0)
+			break;
 	}
-	if (err == HONK_ECONFLICT)
-		honk_error_set(
-			err,
-			"%s kept moving on '%s' after %d tries; run again later",
-			ref.buf + 11, r->remote, PUSH_TRIES);
+cleanup:
+	for (i = 0; specs && i < nspecs; i++)
+		honk_buf_release(&specs[i]);
+	free(specs);
+	free(argv);
 	honk_buf_release(&ref);
 	return err;
 }
@@ -677,6 +843,8 @@ int honk_detect_run(struct honk_repo *repo, const struct honk_detect_opts *o,
 	struct honk_lock lock = HONK_LOCK_INIT;
 	struct honk_diags d = HONK_DIAGS_INIT;
 	unsigned char *mark = NULL; /* incremental: the datasets to look at */
+	struct todo *todo = NULL;
+	size_t ntodo = 0, atodo = 0;
 	git_oid since;
 	struct run r;
 	size_t i, k, j, found = 0;
@@ -734,7 +902,7 @@ int honk_detect_run(struct honk_repo *repo, const struct honk_detect_opts *o,
 			    marked, marked == 1 ? "" : "s");
 		}
 	}
-	for (i = 0; i < r.cat.ndatasets && err >= 0; i++) {
+	for (i = 0; i < r.cat.ndatasets; i++) {
 		const struct honk_dataset *ds = &r.cat.datasets[i];
 		int64_t latest = ds->versions[ds->nversions - 1].version;
 
@@ -743,9 +911,8 @@ int honk_detect_run(struct honk_repo *repo, const struct honk_detect_opts *o,
 		found++;
 		report_deadlines(&r, ds);
 		/* one migration per older version someone still reads */
-		for (k = 0; k + 1 < ds->nversions && err >= 0; k++) {
+		for (k = 0; k + 1 < ds->nversions; k++) {
 			int64_t from = ds->versions[k].version;
-			struct honk_plan plan;
 			int read = 0;
 
 			for (j = r.ix.first[i]; j < r.ix.first[i + 1] && !read;
@@ -758,12 +925,25 @@ int honk_detect_run(struct honk_repo *repo, const struct honk_detect_opts *o,
 			}
 			if (!read)
 				continue;
-			if ((err = honk_plan_build(&plan, &r.cat, &r.ix, ds,
-						   from, latest)) == 0)
-				err = propose(&r, &plan);
-			honk_plan_release(&plan);
+			if (ntodo == atodo) {
+				size_t a = atodo ? atodo * 2 : 64;
+				struct todo *v = realloc(todo, a * sizeof(*v));
+
+				if (!v) {
+					err = honk_error_set(HONK_ERROR,
+							     "out of memory");
+					goto cleanup;
+				}
+				todo = v;
+				atodo = a;
+			}
+			todo[ntodo].ds = i;
+			todo[ntodo].from = from;
+			todo[ntodo].to = latest;
+			ntodo++;
 		}
 	}
+	err = propose_and_push(&r, todo, ntodo);
 	if (err >= 0 && o->datasets && found < o->ndatasets)
 		err = honk_error_set(
 			HONK_EINVALID,
@@ -772,6 +952,9 @@ int honk_detect_run(struct honk_repo *repo, const struct honk_detect_opts *o,
 		err = record_state(&r);
 	*wrote = r.wrote;
 cleanup:
+	drop_pending(&r);
+	free(r.pending);
+	free(todo);
 	free(mark);
 	free((char *)r.remote);
 	honk_readers_release(&r.ix);

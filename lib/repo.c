@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "batch.h"
 #include "error.h"
 #include "names.h"
 #include "banned.h"
@@ -69,6 +70,8 @@ void honk_repo_free(struct honk_repo *r)
 {
 	if (!r)
 		return;
+	honk_batch_abort(r);
+	honk_batch_free(r->batch);
 	git_repository_free(r->git);
 	free(r);
 	git_libgit2_shutdown();
@@ -520,8 +523,9 @@ static int commit(git_oid *out, struct honk_repo *r, const char *refname,
 	git_tree_update *ups = NULL;
 	git_signature *sig = NULL;
 	git_oid tree_id, commit_id, empty;
-	size_t i;
-	int err;
+	git_buf cbuf = GIT_BUF_INIT;
+	size_t i, nparents;
+	int err, batch = honk_batch_active(r);
 
 	for (i = 0; i < n; i++)
 		if ((err = check_path(updates[i].path)) < 0)
@@ -553,15 +557,24 @@ static int commit(git_oid *out, struct honk_repo *r, const char *refname,
 		}
 		ups[i].action = GIT_TREE_UPDATE_UPSERT;
 		ups[i].filemode = GIT_FILEMODE_BLOB;
-		if (git_blob_create_from_buffer(&ups[i].id, r->git,
-						updates[i].data,
-						updates[i].len) < 0) {
+		if (batch) {
+			if ((err = honk_batch_put(
+				     &ups[i].id, r, GIT_OBJECT_BLOB,
+				     updates[i].data, updates[i].len)) < 0)
+				goto cleanup;
+		} else if (git_blob_create_from_buffer(&ups[i].id, r->git,
+						       updates[i].data,
+						       updates[i].len) < 0) {
 			err = honk_error_git(HONK_ERROR, "cannot write '%s'",
 					     updates[i].path);
 			goto cleanup;
 		}
 	}
-	if (git_tree_create_updated(&tree_id, r->git, base, n, ups) < 0) {
+	if (batch) {
+		if ((err = honk_batch_tree(&tree_id, r, base, ups, n)) < 0)
+			goto cleanup;
+	} else if (git_tree_create_updated(&tree_id, r->git, base, n, ups) <
+		   0) {
 		err = honk_error_git(HONK_ERROR, "cannot write the tree");
 		goto cleanup;
 	}
@@ -582,21 +595,34 @@ static int commit(git_oid *out, struct honk_repo *r, const char *refname,
 	}
 	parents[0] = fcommit ? fcommit : pcommit;
 	parents[1] = pcommit;
-	if (git_commit_create(&commit_id, r->git, NULL, author, author, NULL,
-			      message, tree,
-			      fcommit	? 2
-			      : pcommit ? 1
-					: 0,
-			      parents) < 0) {
+	nparents = fcommit ? 2 : pcommit ? 1 : 0;
+	if (batch) {
+		if (git_commit_create_buffer(&cbuf, r->git, author, author,
+					     NULL, message, tree, nparents,
+					     parents) < 0) {
+			err = honk_error_git(HONK_ERROR,
+					     "cannot write the commit");
+			goto cleanup;
+		}
+		if ((err = honk_batch_put(&commit_id, r, GIT_OBJECT_COMMIT,
+					  cbuf.ptr, cbuf.size)) < 0)
+			goto cleanup;
+	} else if (git_commit_create(&commit_id, r->git, NULL, author, author,
+				     NULL, message, tree, nparents,
+				     parents) < 0) {
 		err = honk_error_git(HONK_ERROR, "cannot write the commit");
 		goto cleanup;
 	}
-	if ((err = honk_ref_update(r, refname, &commit_id, expected, message)) <
-	    0)
+	err = batch ? honk_batch_queue_ref(r, refname, &commit_id, expected,
+					   message)
+		    : honk_ref_update(r, refname, &commit_id, expected,
+				      message);
+	if (err < 0)
 		goto cleanup;
 	if (out)
 		git_oid_cpy(out, &commit_id);
 cleanup:
+	git_buf_dispose(&cbuf);
 	git_signature_free(sig);
 	git_treebuilder_free(tb);
 	git_tree_free(tree);

@@ -14,8 +14,11 @@
  * and fetch/push treating a rejected ref as an error.
  */
 
+struct honk_batch;
+
 struct honk_repo {
 	git_repository *git;
+	struct honk_batch *batch; /* see batch.h; NULL until one is begun */
 };
 
 /*
@@ -111,6 +114,8 @@ struct honk_tree_update {
  * worktree or index, then move refname from parent to it by
  * compare-and-swap (HONK_ECONFLICT when the ref moved). `author` NULL =
  * honk_repo_signature(). out (optional) receives the new commit id.
+ * With a write batch open (batch.h) the objects stay in memory and the
+ * ref update is queued until honk_batch_commit().
  */
 int honk_repo_commit(git_oid *out, struct honk_repo *r, const char *refname,
 		     const git_oid *parent,

@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "batch.h"
+#include "error.h"
 #include "repo.h"
 #include "banned.h"
 
@@ -300,6 +302,213 @@ static void commit_then_stale_cas_fails_and_writes_nothing(void **state)
 	honk_repo_free(r);
 }
 
+/* The packs in a repository's object directory. */
+static int count_packs(const char *gitdir)
+{
+	struct honk_buf cmd = HONK_BUF_INIT;
+	FILE *f;
+	int n = -1;
+
+	honk_buf_addf(&cmd, "ls %s/objects/pack | grep -c '\\.pack$'", gitdir);
+	f = popen(cmd.buf, "r");
+	if (f && fscanf(f, "%d", &n) != 1)
+		n = -1;
+	if (f)
+		pclose(f);
+	honk_buf_release(&cmd);
+	return n;
+}
+
+static int on_disk(const char *gitdir, const git_oid *id)
+{
+	struct honk_buf cmd = HONK_BUF_INIT;
+	char hex[GIT_OID_HEXSZ + 1];
+	int rc;
+
+	git_oid_tostr(hex, sizeof(hex), id);
+	honk_buf_addf(&cmd, "git -C %s cat-file -e %s 2>/dev/null", gitdir,
+		      hex);
+	rc = system(cmd.buf);
+	honk_buf_release(&cmd);
+	return rc == 0;
+}
+
+struct outcomes {
+	int err[8];
+	size_t n;
+};
+
+static void note(size_t i, const char *refname, const git_oid *target, int err,
+		 void *payload)
+{
+	struct outcomes *o = payload;
+
+	(void)refname;
+	(void)target;
+	assert_int_equal(i, o->n);
+	o->err[o->n++] = err;
+}
+
+static void tree_of(git_oid *out, struct honk_repo *r, const git_oid *commit)
+{
+	git_commit *c = NULL;
+
+	assert_int_equal(git_commit_lookup(&c, r->git, commit), 0);
+	git_oid_cpy(out, git_commit_tree_id(c));
+	git_commit_free(c);
+}
+
+static void batch_writes_one_pack_then_moves_refs(void **state)
+{
+	struct honk_tree_update up[2] = {
+		{ "migrations/a.v1-v2.yaml", "migration: a.v1-v2\n", 19, 0 },
+		{ "honk.yaml", "honk: 1\nmain: main\n", 19, 0 },
+	};
+	struct honk_repo *r = open_in("bare.git");
+	struct outcomes o = { { 0 }, 0 };
+	git_oid main, a, b, now;
+	int packs = count_packs("bare.git");
+
+	(void)state;
+	assert_true(packs >= 0);
+	assert_int_equal(honk_ref_lookup(&main, r, "refs/heads/main"), 0);
+	assert_int_equal(honk_batch_begin(r), 0);
+	assert_int_equal(honk_batch_begin(r), HONK_EUSAGE);
+	assert_int_equal(honk_repo_commit_onto(&a, r,
+					       "refs/heads/honk/propose/a",
+					       NULL, &main, up, 2, "a\n", NULL),
+			 0);
+	/* a commit on top of one that is only in memory */
+	up[0].path = "migrations/b.v1-v2.yaml";
+	assert_int_equal(honk_repo_commit_onto(&b, r,
+					       "refs/heads/honk/propose/b",
+					       NULL, &a, up, 1, "b\n", NULL),
+			 0);
+	/* must not exist, but main does: a conflict, told at commit */
+	assert_int_equal(honk_repo_commit_onto(NULL, r, "refs/heads/main", NULL,
+					       &main, up, 1, "x\n", NULL),
+			 0);
+	assert_int_equal(honk_batch_queued(r), 3);
+	/* nothing is visible before the batch is written */
+	assert_int_equal(honk_ref_lookup(&now, r, "refs/heads/honk/propose/a"),
+			 HONK_ENOTFOUND);
+	assert_false(on_disk("bare.git", &a));
+	assert_false(on_disk("bare.git", &b));
+
+	assert_int_equal(honk_batch_commit(r, note, &o), 0);
+	assert_int_equal(o.n, 3);
+	assert_int_equal(o.err[0], 0);
+	assert_int_equal(o.err[1], 0);
+	assert_int_equal(o.err[2], HONK_ECONFLICT);
+	assert_false(honk_batch_active(r));
+	assert_int_equal(count_packs("bare.git"), packs + 1);
+	assert_true(on_disk("bare.git", &a));
+	assert_int_equal(honk_ref_lookup(&now, r, "refs/heads/honk/propose/b"),
+			 0);
+	assert_true(git_oid_equal(&now, &b));
+	assert_int_equal(honk_ref_lookup(&now, r, "refs/heads/main"), 0);
+	assert_true(git_oid_equal(&now, &main));
+	sh("test \"$(git -C bare.git show honk/propose/b:migrations/a.v1-v2.yaml)\" = 'migration: a.v1-v2'");
+	sh("test \"$(git -C bare.git rev-parse honk/propose/b^)\" = \"$(git -C bare.git rev-parse honk/propose/a)\"");
+	sh("git -C bare.git fsck --strict --no-progress 2>&1 | (! grep -v '^dangling')");
+
+	/* outside a batch, writes are loose objects as ever */
+	assert_int_equal(honk_repo_commit(&now, r, "refs/heads/honk/propose/b",
+					  &b, up, 1, "c\n", NULL),
+			 0);
+	assert_int_equal(count_packs("bare.git"), packs + 1);
+	assert_true(on_disk("bare.git", &now));
+	honk_repo_free(r);
+}
+
+static void batch_abort_leaves_nothing(void **state)
+{
+	struct honk_tree_update up = { "detect.yaml", "scanned: y\n", 11, 0 };
+	struct honk_repo *r = open_in("bare.git");
+	int packs = count_packs("bare.git");
+	git_oid id, now;
+
+	(void)state;
+	assert_int_equal(honk_batch_begin(r), 0);
+	assert_int_equal(honk_repo_commit(&id, r, "refs/heads/honk/state", NULL,
+					  &up, 1, "s\n", NULL),
+			 0);
+	honk_batch_abort(r);
+	assert_false(honk_batch_active(r));
+	assert_int_equal(honk_batch_queued(r), 0);
+	assert_int_equal(honk_ref_lookup(&now, r, "refs/heads/honk/state"),
+			 HONK_ENOTFOUND);
+	assert_false(on_disk("bare.git", &id));
+	assert_int_equal(count_packs("bare.git"), packs);
+	/* an empty batch writes no pack */
+	assert_int_equal(honk_batch_begin(r), 0);
+	assert_int_equal(honk_batch_commit(r, NULL, NULL), 0);
+	assert_int_equal(count_packs("bare.git"), packs);
+	honk_repo_free(r);
+}
+
+/*
+ * The batch's own tree writer must give exactly the trees libgit2's
+ * git_tree_create_updated gives: git's entry order ("a.b" < "a/" <
+ * "a0"), nested upserts, removals that empty a directory.
+ */
+static void batch_trees_equal_libgit2s(void **state)
+{
+	struct honk_tree_update base[] = {
+		{ "a/x.yaml", "x\n", 2, 0 }, { "a.b", "ab\n", 3, 0 },
+		{ "a0", "a0\n", 3, 0 },	     { "d/e/f.yaml", "f\n", 2, 0 },
+		{ "d/g.yaml", "g\n", 2, 0 }, { "z", "z\n", 2, 0 },
+	};
+	struct honk_tree_update change[] = {
+		{ "d/e/f.yaml", NULL, 0, 1 }, { "a/y.yaml", "y\n", 2, 0 },
+		{ "a.b", "ab2\n", 4, 0 },     { "a-c/q.yaml", "q\n", 2, 0 },
+		{ "z", NULL, 0, 1 },	      { "new/deep/er/n", "n\n", 2, 0 },
+	};
+	struct honk_repo *r = open_in("bare.git");
+	git_oid start, plain, batched, t1, t2;
+	size_t k;
+	int err;
+
+	(void)state;
+	for (k = 0; k < 2; k++) {
+		const char *ref = k ? "refs/heads/t-batch"
+				    : "refs/heads/t-plain";
+		git_oid *out = k ? &batched : &plain;
+
+		if (k)
+			assert_int_equal(honk_batch_begin(r), 0);
+		assert_int_equal(honk_repo_commit(&start, r, ref, NULL, base, 6,
+						  "base\n", NULL),
+				 0);
+		err = honk_repo_commit(out, r, ref, &start, change, 6,
+				       "change\n", NULL);
+		if (err != 0)
+			fail_msg("%d: %s", err, honk_error_last());
+		if (k)
+			assert_int_equal(honk_batch_commit(r, NULL, NULL), 0);
+	}
+	tree_of(&t1, r, &plain);
+	tree_of(&t2, r, &batched);
+	assert_true(git_oid_equal(&t1, &t2));
+	sh("git -C bare.git ls-tree -r --name-only t-batch >names && printf '%%s\\n' a-c/q.yaml a.b a/x.yaml a/y.yaml a0 d/g.yaml new/deep/er/n | cmp - names");
+	/* removing what is not there is an error, as in libgit2 */
+	change[0].path = "d/e/nothing.yaml";
+	assert_int_equal(honk_batch_begin(r), 0);
+	assert_int_equal(honk_repo_commit(NULL, r, "refs/heads/t-batch",
+					  &batched, change, 1, "rm\n", NULL),
+			 HONK_ENOTFOUND);
+	honk_batch_abort(r);
+	/* the same path twice in one commit is refused */
+	change[1].path = "a.b";
+	assert_int_equal(honk_batch_begin(r), 0);
+	assert_int_equal(honk_repo_commit(NULL, r, "refs/heads/t-batch",
+					  &batched, change, 6, "twice\n", NULL),
+			 HONK_EINVALID);
+	honk_batch_abort(r);
+	sh("git -C bare.git fsck --strict --no-progress 2>&1 | (! grep -v '^dangling')");
+	honk_repo_free(r);
+}
+
 static void commit_refuses_unsafe_paths(void **state)
 {
 	static const char *const bad[] = {
@@ -472,6 +681,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			commit_then_stale_cas_fails_and_writes_nothing, setup,
 			teardown),
+		cmocka_unit_test_setup_teardown(
+			batch_writes_one_pack_then_moves_refs, setup, teardown),
+		cmocka_unit_test_setup_teardown(batch_abort_leaves_nothing,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(batch_trees_equal_libgit2s,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(commit_refuses_unsafe_paths,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
