@@ -158,4 +158,97 @@ test_expect_success 'incremental: a change to honk.yaml looks at everything' '
 	grep "^refreshed     plays.skips.v1-v2" out
 '
 
+# After an incremental run, a full run on a copy must find nothing to do:
+# the same plans, and the same catalog index on honk/state.
+same_as_full() {
+	rm -rf full && cp -R inc full &&
+	honk-detect -C full --full >full.out 2>full.err &&
+	grep "^honk-detect: 0 proposed, 0 refreshed, [0-9]* unchanged; nothing written" full.err &&
+	test "$(git -C inc rev-parse honk/state:index)" = "$(git -C full rev-parse honk/state:index)"
+}
+
+test_expect_success 'incremental runs end where a full run would' '
+	honk_catalog_repo inc "$HONK_TESTDATA/demo/catalog" &&
+	honk-detect -C inc >out &&
+	git -C inc cat-file -p honk/state:index/readers/plays.user_plays >readers &&
+	grep "^consumers/royalty/royalty-reports.yaml plays.user_plays royalty.daily$" readers &&
+
+	cat >>inc/consumers/growth/onboarding-funnel.yaml <<-\EOF &&
+	  - {dataset: plays.user_plays, version: 3, fields: [user_id]}
+	EOF
+	git -C inc commit -q -am "funnel reads plays" &&
+	honk-detect -C inc >out &&
+	grep "^incremental   main: " out &&
+	grep "^refreshed     plays.user_plays.v3-v4" out &&
+	same_as_full &&
+
+	mkdir -p "inc/consumers/team a%b" &&
+	printf "consumer: odd-one\nowner: team-x\nreads:\n  - {dataset: royalty.daily, version: 1}\n  - {dataset: users.profiles, version: 1}\n" \
+		>"inc/consumers/team a%b/odd-one.yaml" &&
+	git -C inc add -A && git -C inc commit -q -m "a consumer in an odd folder" &&
+	honk-detect -C inc >out &&
+	grep "^incremental   main: " out &&
+	same_as_full &&
+	git -C inc cat-file -p honk/state:index/readers/users.profiles >readers &&
+	grep "^consumers/team%20a%25b/odd-one.yaml royalty.daily,users.profiles -$" readers &&
+
+	git -C inc rm -q consumers/charts/charts-newsletter.yaml &&
+	git -C inc commit -q -m "newsletter is gone" &&
+	honk-detect -C inc >out &&
+	grep "^incremental   main: " out &&
+	same_as_full &&
+
+	sed "s/^produces: .*/produces: []/" inc/consumers/royalty/royalty-reports.yaml >tmp &&
+	mv tmp inc/consumers/royalty/royalty-reports.yaml &&
+	git -C inc commit -q -am "reports produce nothing" &&
+	honk-detect -C inc >out &&
+	grep "^incremental   main: " out &&
+	same_as_full &&
+	test_must_fail git -C inc cat-file -e honk/state:index/producers/royalty.daily &&
+
+	cat >>inc/datasets/users/profiles.yaml <<-\EOF &&
+	  - version: 3
+	    location: bq://users.profiles_v3
+	    schema:
+	      - {name: user_id, type: string, required: true}
+	      - {name: country, type: string}
+	EOF
+	git -C inc commit -q -am "profiles v3" &&
+	honk-detect -C inc >out &&
+	grep "^incremental   main: " out &&
+	grep "^proposed      users.profiles.v1-v3" out &&
+	same_as_full
+'
+
+test_expect_success 'a state without an index, or another run on it, means a full run' '
+	git -C inc rev-parse honk/state >before &&
+	printf "# note\n" >>inc/consumers/growth/onboarding-funnel.yaml &&
+	git -C inc commit -q -am "a note" &&
+	# another writer drops the index: the next run is full and rebuilds it
+	new=$(printf "%s\n" "$(git -C inc ls-tree honk/state | grep -v "	index$")" | git -C inc mktree) &&
+	c=$(echo "no index" | git -C inc commit-tree "$new" -p honk/state) &&
+	git -C inc update-ref refs/heads/honk/state "$c" &&
+	honk-detect -C inc >out &&
+	! grep "^incremental" out &&
+	git -C inc cat-file -e honk/state:index/format &&
+	same_as_full &&
+	# a damaged shard: the same
+	printf "# funnel\n" >>inc/consumers/growth/onboarding-funnel.yaml &&
+	git -C inc commit -q -am "another note" &&
+	bad=$(printf "garbage-without-fields\n" | git -C inc hash-object -w --stdin) &&
+	git -C inc ls-tree honk/state:index/readers |
+		sed "s/[0-9a-f]\{40\}\(	users.profiles\)$/$bad\1/" >shards &&
+	readers=$(git -C inc mktree <shards) &&
+	git -C inc ls-tree honk/state:index | sed "s/[0-9a-f]\{40\}\(	readers\)$/$readers\1/" >idx &&
+	index=$(git -C inc mktree <idx) &&
+	git -C inc ls-tree honk/state | sed "s/[0-9a-f]\{40\}\(	index\)$/$index\1/" | git -C inc mktree >root &&
+	c=$(echo "damaged" | git -C inc commit-tree "$(cat root)" -p honk/state) &&
+	git -C inc update-ref refs/heads/honk/state "$c" &&
+	git -C inc cat-file -p honk/state:index/readers/users.profiles | grep garbage &&
+	honk-detect -C inc >out &&
+	! grep "^incremental" out &&
+	! git -C inc cat-file -p honk/state:index/readers/users.profiles | grep garbage &&
+	same_as_full
+'
+
 test_done

@@ -313,9 +313,15 @@ static int tent_cmp(const void *pa, const void *pb)
 	return (int)ca - (int)cb;
 }
 
+/*
+ * The entries of one tree being rebuilt: the base tree's first, sorted
+ * by name (for binary search), then the new ones; a removed entry has
+ * mode 0 until the tree is written.
+ */
 struct tents {
 	struct tent *v;
 	size_t n, alloc;
+	size_t nbase;
 };
 
 static void tents_release(struct tents *t)
@@ -327,13 +333,38 @@ static void tents_release(struct tents *t)
 	free(t->v);
 }
 
+static int name_cmp(const char *key, size_t len, const char *name)
+{
+	size_t nlen = strlen(name), n = len < nlen ? len : nlen;
+	int c = memcmp(key, name, n);
+
+	return c ? c : (len > nlen) - (len < nlen);
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct tent *)a)->name,
+		      ((const struct tent *)b)->name);
+}
+
 static struct tent *tents_find(struct tents *t, const char *name, size_t len)
 {
-	size_t i;
+	size_t lo = 0, hi = t->nbase, i;
 
-	for (i = 0; i < t->n; i++)
-		if (strlen(t->v[i].name) == len &&
-		    !memcmp(t->v[i].name, name, len))
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = name_cmp(name, len, t->v[mid].name);
+
+		if (c == 0)
+			return t->v[mid].mode ? &t->v[mid] : NULL;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	/* names new to this tree: few, one per update at most */
+	for (i = t->nbase; i < t->n; i++)
+		if (t->v[i].mode && !name_cmp(name, len, t->v[i].name))
 			return &t->v[i];
 	return NULL;
 }
@@ -369,10 +400,8 @@ static void tents_remove(struct tents *t, const char *name, size_t len)
 {
 	struct tent *e = tents_find(t, name, len);
 
-	if (e) {
-		free(e->name);
-		*e = t->v[--t->n];
-	}
+	if (e)
+		e->mode = 0;
 }
 
 /*
@@ -383,10 +412,11 @@ static int tree_update(git_oid *out, int *empty, struct honk_repo *r,
 		       const git_oid *base, const git_tree_update *ups,
 		       size_t n, size_t skip)
 {
-	struct tents t = { NULL, 0, 0 };
+	struct tents t = { NULL, 0, 0, 0 };
 	struct honk_buf buf = HONK_BUF_INIT;
 	git_tree *tree = NULL;
-	size_t i, j, k;
+	const char *last = NULL;
+	size_t i, j, k, live;
 	int err = 0;
 
 	if (base) {
@@ -404,6 +434,8 @@ static int tree_update(git_oid *out, int *empty, struct honk_repo *r,
 				      git_tree_entry_id(e)) < 0)
 				goto oom;
 		}
+		qsort(t.v, t.n, sizeof(*t.v), by_name);
+		t.nbase = t.n;
 	}
 	for (i = 0; i < n; i = j) {
 		const char *rel = ups[i].path + skip;
@@ -447,12 +479,23 @@ static int tree_update(git_oid *out, int *empty, struct honk_repo *r,
 			goto oom;
 	}
 	qsort(t.v, t.n, sizeof(*t.v), tent_cmp);
-	for (k = 0; k < t.n; k++) {
+	for (k = 0, live = 0; k < t.n; k++) {
+		if (!t.v[k].mode)
+			continue;
+		if (live && !strcmp(t.v[k].name, last)) {
+			err = honk_error_set(
+				HONK_EINVALID,
+				"'%s' is both a file and a directory",
+				t.v[k].name);
+			goto cleanup;
+		}
 		honk_buf_addf(&buf, "%o %s", t.v[k].mode, t.v[k].name);
 		honk_buf_add(&buf, "", 1);
 		honk_buf_add(&buf, t.v[k].id.id, GIT_OID_RAWSZ);
+		last = t.v[k].name;
+		live++;
 	}
-	*empty = t.n == 0;
+	*empty = live == 0;
 	err = honk_batch_put(out, r, GIT_OBJECT_TREE, buf.buf, buf.len);
 	goto cleanup;
 oom:

@@ -1586,8 +1586,33 @@ static int load_files(struct loadctx *l, const struct jobs *js)
 	return err;
 }
 
-int honk_catalog_load(struct honk_catalog *cat, struct honk_repo *repo,
-		      struct honk_snapshot *snap, struct honk_diags *diags)
+/* Collect the named files that are at the snapshot. */
+static int collect_paths(struct jobs *js, struct honk_snapshot *snap,
+			 const char *const *paths, size_t n)
+{
+	size_t i;
+	int err = 0;
+
+	for (i = 0; i < n && err >= 0; i++) {
+		unsigned int mode;
+		git_oid oid;
+
+		js->consumer = !strncmp(paths[i], "consumers/", 10);
+		if (!js->consumer && strncmp(paths[i], "datasets/", 9))
+			continue;
+		err = honk_snapshot_entry(&oid, &mode, snap, paths[i]);
+		if (err == HONK_ENOTFOUND)
+			err = 0;
+		else if (err == 0)
+			err = collect(paths[i], &oid, mode, js);
+	}
+	return err;
+}
+
+/* Every catalog file at snap (paths NULL), or only the ones named. */
+static int load(struct honk_catalog *cat, struct honk_repo *repo,
+		struct honk_snapshot *snap, const char *const *paths, size_t n,
+		struct honk_diags *diags)
 {
 	struct jobs js;
 	struct loadctx l;
@@ -1598,14 +1623,15 @@ int honk_catalog_load(struct honk_catalog *cat, struct honk_repo *repo,
 	loadctx_init(&l, cat, repo, snap, diags);
 	if ((err = load_settings(&l)) < 0 && l.sys_err)
 		goto cleanup;
-	if ((err = honk_snapshot_foreach(snap, "datasets/", collect, &js)) < 0)
-		goto cleanup;
-	js.consumer = 1;
-	if ((err = honk_snapshot_foreach(snap, "consumers/", collect, &js)) < 0)
-		goto cleanup;
-	if ((err = load_files(&l, &js)) < 0)
-		goto cleanup;
-	if ((err = finish(&l)) < 0)
+	if (paths) {
+		err = collect_paths(&js, snap, paths, n);
+	} else if ((err = honk_snapshot_foreach(snap, "datasets/", collect,
+						&js)) >= 0) {
+		js.consumer = 1;
+		err = honk_snapshot_foreach(snap, "consumers/", collect, &js);
+	}
+	if (err < 0 || (err = load_files(&l, &js)) < 0 ||
+	    (err = finish(&l)) < 0)
 		goto cleanup;
 	err = honk_diags_count(diags) > before ? HONK_EINVALID : 0;
 cleanup:
@@ -1614,6 +1640,22 @@ cleanup:
 	honk_arena_release(&js.arena);
 	loadctx_release(&l);
 	return err;
+}
+
+int honk_catalog_load(struct honk_catalog *cat, struct honk_repo *repo,
+		      struct honk_snapshot *snap, struct honk_diags *diags)
+{
+	return load(cat, repo, snap, NULL, 0, diags);
+}
+
+int honk_catalog_load_paths(struct honk_catalog *cat, struct honk_repo *repo,
+			    struct honk_snapshot *snap,
+			    const char *const *paths, size_t n,
+			    struct honk_diags *diags)
+{
+	static const char *const none[1] = { NULL };
+
+	return load(cat, repo, snap, paths ? paths : none, n, diags);
 }
 
 int honk_catalog_open(struct honk_catalog *cat, struct honk_snapshot **snap,

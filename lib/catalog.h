@@ -179,6 +179,18 @@ int honk_catalog_load(struct honk_catalog *cat, struct honk_repo *repo,
 		      struct honk_snapshot *snap, struct honk_diags *diags);
 void honk_catalog_release(struct honk_catalog *cat);
 
+/*
+ * Load honk.yaml and only the catalog files named (paths under datasets/
+ * or consumers/; one that is not at snap is skipped), with every check of
+ * honk_catalog_load() among them. For incremental work: the caller names
+ * every file the cross-file checks need (the datasets each consumer
+ * named reads or produces).
+ */
+int honk_catalog_load_paths(struct honk_catalog *cat, struct honk_repo *repo,
+			    struct honk_snapshot *snap,
+			    const char *const *paths, size_t n,
+			    struct honk_diags *diags);
+
 /* honk_snapshot_open() then honk_catalog_load(); *snap is the caller's. */
 int honk_catalog_open(struct honk_catalog *cat, struct honk_snapshot **snap,
 		      struct honk_repo *repo, const struct honk_source *src,

@@ -29,6 +29,7 @@
 
 #include "batch.h"
 #include "catalog.h"
+#include "catindex.h"
 #include "diag.h"
 #include "error.h"
 #include "names.h"
@@ -52,6 +53,10 @@ struct run {
 	int wrote;
 	struct pending *pending; /* the writes queued in the open batch */
 	size_t npending, apending;
+	git_oid state, since; /* honk/state's tip and the main it scanned */
+	int have_since;
+	int incremental;	  /* r->cat holds what the change reaches */
+	struct honk_catindex cix; /* the index on honk/state, if any */
 };
 
 /* A migration to decide: dataset (an index into the catalog), from, to. */
@@ -538,13 +543,156 @@ static void report_deadlines(struct run *r, const struct honk_dataset *ds)
 	}
 }
 
+/* A set of strings (dataset ids, paths) for the incremental closure. */
+struct sset {
+	const char **v;	    /* open addressing; NULL is empty */
+	size_t n, cap;	    /* cap a power of two */
+	const char **order; /* the members in insertion order */
+	struct honk_arena arena;
+};
+
+static size_t str_hash(const char *s)
+{
+	size_t h = 1469598103934665603ULL;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+static int sset_has(const struct sset *s, const char *str)
+{
+	size_t i;
+
+	if (!s->cap)
+		return 0;
+	for (i = str_hash(str) & (s->cap - 1); s->v[i];
+	     i = (i + 1) & (s->cap - 1))
+		if (!strcmp(s->v[i], str))
+			return 1;
+	return 0;
+}
+
+/* 1 when added, 0 when there already, negative on failure. */
+static int sset_add(struct sset *s, const char *str)
+{
+	size_t i;
+	const char *copy;
+
+	if (sset_has(s, str))
+		return 0;
+	if ((s->n + 1) * 2 > s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64, k;
+		const char **v = calloc(cap, sizeof(*v));
+		const char **order = realloc(s->order, cap * sizeof(*order));
+
+		if (!v || !order) {
+			free(v);
+			if (order)
+				s->order = order;
+			return honk_error_set(HONK_ERROR, "out of memory");
+		}
+		s->order = order;
+		for (k = 0; k < s->n; k++) {
+			for (i = str_hash(order[k]) & (cap - 1); v[i];
+			     i = (i + 1) & (cap - 1))
+				;
+			v[i] = order[k];
+		}
+		free(s->v);
+		s->v = v;
+		s->cap = cap;
+	}
+	if (!(copy = honk_arena_strdup(&s->arena, str)))
+		return honk_error_set(HONK_ERROR, "out of memory");
+	for (i = str_hash(str) & (s->cap - 1); s->v[i];
+	     i = (i + 1) & (s->cap - 1))
+		;
+	s->v[i] = copy;
+	s->order[s->n++] = copy;
+	return 1;
+}
+
+static void sset_release(struct sset *s)
+{
+	free(s->v);
+	free(s->order);
+	honk_arena_release(&s->arena);
+	memset(s, 0, sizeof(*s));
+}
+
+/* detect.yaml's scanned commit at a state commit; 0 when none. */
+static int scanned_at(struct run *r, const git_oid *state, git_oid *out)
+{
+	struct honk_buf yaml = HONK_BUF_INIT;
+	const char *p;
+	int found;
+
+	found = read_at(&yaml, r->repo, state, "detect.yaml") == 0 &&
+		(p = strstr(yaml.buf, "scanned: ")) &&
+		git_oid_fromstrn(out, p + 9, GIT_OID_HEXSZ) == 0;
+	honk_buf_release(&yaml);
+	return found;
+}
+
+/* Does any update change what the tree at commit holds? */
+static int changes_tree(struct run *r, const git_oid *commit,
+			const struct honk_tree_update *up, size_t n)
+{
+	git_commit *c = NULL;
+	git_tree *t = NULL;
+	size_t i;
+	int differs = 0;
+
+	if (git_commit_lookup(&c, r->repo->git, commit) < 0 ||
+	    git_commit_tree(&t, c) < 0) {
+		git_commit_free(c);
+		return 1;
+	}
+	for (i = 0; i < n && !differs; i++) {
+		git_tree_entry *te = NULL;
+		git_oid id;
+
+		if (git_tree_entry_bypath(&te, t, up[i].path) < 0) {
+			differs = !up[i].remove;
+			continue;
+		}
+		differs = up[i].remove ||
+			  git_odb_hash(&id, up[i].data, up[i].len,
+				       GIT_OBJECT_BLOB) < 0 ||
+			  !git_oid_equal(&id, git_tree_entry_id(te));
+		git_tree_entry_free(te);
+	}
+	git_tree_free(t);
+	git_commit_free(c);
+	return differs;
+}
+
+static void on_state_written(size_t i, const char *refname,
+			     const git_oid *target, int err, void *payload)
+{
+	(void)i;
+	(void)refname;
+	(void)target;
+	*(int *)payload = err;
+}
+
+/*
+ * Record the scanned main and the catalog index on honk/state, in one
+ * commit from the tip seen (compare-and-swap). The index updates hold
+ * only while the tip still describes the scan this run started from:
+ * a full run recomputes them against the tip; an incremental one whose
+ * base another run replaced drops the index, so the next run is full.
+ */
 static int record_state_once(struct run *r)
 {
-	struct honk_buf yaml = HONK_BUF_INIT, old = HONK_BUF_INIT;
-	struct honk_tree_update up;
+	struct honk_buf yaml = HONK_BUF_INIT, msg = HONK_BUF_INIT;
+	struct honk_iupdates u = { NULL, 0, 0, HONK_ARENA_INIT };
+	struct honk_tree_update *up = NULL;
 	char hex[GIT_OID_HEXSZ + 1];
-	git_oid state;
-	int err, have;
+	git_oid state, scanned;
+	size_t nup;
+	int err, have, outcome = 0, same_base, drop_index = 0;
 
 	git_oid_tostr(hex, sizeof(hex), &r->main);
 	honk_buf_addf(&yaml, "scanned: %s\n", hex);
@@ -552,27 +700,65 @@ static int record_state_once(struct run *r)
 	if (err < 0 && err != HONK_ENOTFOUND)
 		goto cleanup;
 	have = err == 0;
-	if (have && read_at(&old, r->repo, &state, "detect.yaml") == 0 &&
-	    old.len == yaml.len && !memcmp(old.buf, yaml.buf, yaml.len)) {
-		err = 0;
+	err = 0;
+	if (have && scanned_at(r, &state, &scanned) &&
+	    git_oid_equal(&scanned, &r->main) && r->cix.tree)
+		goto cleanup; /* this scan is recorded already */
+	same_base = have ? scanned_at(r, &state, &scanned) && r->have_since &&
+				    git_oid_equal(&scanned, &r->since)
+			 : !r->have_since;
+	if (!r->incremental)
+		err = honk_catindex_full(&u, &r->cat, r->repo,
+					 have ? &state : NULL);
+	else if (same_base)
+		err = honk_catindex_updates(&u, &r->cix);
+	else
+		drop_index = have; /* another run's index: the next is full */
+	if (err < 0)
+		goto cleanup;
+	up = malloc((u.n + 2) * sizeof(*up));
+	if (!up) {
+		err = honk_error_set(HONK_ERROR, "out of memory");
 		goto cleanup;
 	}
-	up.path = "detect.yaml";
-	up.data = yaml.buf;
-	up.len = yaml.len;
-	up.remove = 0;
-	honk_buf_reset(&old);
-	honk_buf_addf(&old,
+	up[0].path = "detect.yaml";
+	up[0].data = yaml.buf;
+	up[0].len = yaml.len;
+	up[0].remove = 0;
+	if (u.n)
+		memcpy(up + 1, u.v, u.n * sizeof(*up));
+	nup = u.n + 1;
+	if (drop_index) {
+		up[nup].path = "index/format";
+		up[nup].data = NULL;
+		up[nup].len = 0;
+		up[nup].remove = 1;
+		/* only when there is one to drop */
+		nup += changes_tree(r, &state, &up[nup], 1);
+	}
+	if (have && !changes_tree(r, &state, up, nup))
+		goto cleanup;
+	honk_buf_addf(&msg,
 		      "honk: detection scanned main at %.12s\n\n"
 		      "Honk-Event: detected\n" TRAILER "\n",
 		      hex);
+	if ((err = honk_batch_begin(r->repo)) < 0)
+		goto cleanup;
 	err = honk_repo_commit(NULL, r->repo, STATE_REF, have ? &state : NULL,
-			       &up, 1, old.buf, NULL);
+			       up, nup, msg.buf, NULL);
+	if (err < 0) {
+		honk_batch_abort(r->repo);
+		goto cleanup;
+	}
+	if ((err = honk_batch_commit(r->repo, on_state_written, &outcome)) == 0)
+		err = outcome;
 	if (err == 0)
 		r->wrote = 1;
 cleanup:
+	free(up);
+	honk_iupdates_release(&u);
 	honk_buf_release(&yaml);
-	honk_buf_release(&old);
+	honk_buf_release(&msg);
 	return err;
 }
 
@@ -580,14 +766,14 @@ static int record_state(struct run *r)
 {
 	int err, tries;
 
-	if (!r->remote)
-		return record_state_once(r);
 	for (tries = 0; tries < PUSH_TRIES; tries++) {
-		if ((err = sync_from_remote(r, STATE_REF)) < 0 ||
-		    (err = record_state_once(r)) < 0)
+		if (r->remote && (err = sync_from_remote(r, STATE_REF)) < 0)
 			return err;
-		if (!unpushed(r, STATE_REF))
-			return 0;
+		err = record_state_once(r);
+		if (err == HONK_ECONFLICT)
+			continue; /* moved locally meanwhile: again from it */
+		if (err < 0 || !r->remote || !unpushed(r, STATE_REF))
+			return err;
 		err = push_ref(r, STATE_REF);
 		if (err != HONK_ECONFLICT)
 			return err;
@@ -596,28 +782,32 @@ static int record_state(struct run *r)
 	}
 	return honk_error_set(
 		HONK_ECONFLICT,
-		"honk/state kept moving on '%s' after %d tries; run again later",
-		r->remote, PUSH_TRIES);
+		"honk/state kept moving after %d tries; run again later",
+		PUSH_TRIES);
 }
 
-/* The commit main points at, per honk.yaml (read at HEAD first). */
-static int load_main(struct run *r, struct honk_diags *d)
+/*
+ * The commit main points at, per honk.yaml (read at HEAD first), and its
+ * snapshot, with r->cat holding honk.yaml's settings only.
+ */
+static int find_main(struct run *r, struct honk_diags *d)
 {
 	struct honk_source src = HONK_SOURCE_INIT;
 	struct honk_buf ref = HONK_BUF_INIT;
 	char hex[GIT_OID_HEXSZ + 1];
 	int err;
 
-	err = honk_catalog_open(&r->cat, &r->snap, r->repo, &src, d);
+	err = honk_snapshot_open(&r->snap, r->repo, &src);
 	if (err == HONK_ENOTFOUND) {
 		/* HEAD unborn (a bare repository whose HEAD names another
 		 * branch): honk.yaml's default main is the next guess */
-		honk_snapshot_free(r->snap);
-		r->snap = NULL;
 		src.rev = "refs/heads/main";
-		err = honk_catalog_open(&r->cat, &r->snap, r->repo, &src, d);
+		err = honk_snapshot_open(&r->snap, r->repo, &src);
 	}
-	if (err < 0 && err != HONK_EINVALID)
+	if (err < 0)
+		return err;
+	err = honk_catalog_load_paths(&r->cat, r->repo, r->snap, NULL, 0, d);
+	if (err < 0)
 		return err;
 	/* the remote: the option, else honk.yaml's, unless --no-remote */
 	if (!r->o->no_remote && (r->o->remote || r->cat.settings.remote)) {
@@ -629,10 +819,8 @@ static int load_main(struct run *r, struct honk_diags *d)
 			return err;
 		honk_buf_addf(&ref, "refs/remotes/%s/%s", r->remote,
 			      r->cat.settings.main);
-		if (honk_ref_lookup(&r->main, r->repo, ref.buf) == 0) {
-			honk_buf_release(&ref);
-			goto reload;
-		}
+		if (honk_ref_lookup(&r->main, r->repo, ref.buf) == 0)
+			goto found;
 		honk_buf_reset(&ref);
 	}
 	honk_buf_addf(&ref, "refs/heads/%s", r->cat.settings.main);
@@ -644,77 +832,144 @@ static int load_main(struct run *r, struct honk_diags *d)
 		honk_buf_release(&ref);
 		return err;
 	}
+found:
 	honk_buf_release(&ref);
 	if (honk_snapshot_commit(r->snap) &&
-	    git_oid_equal(honk_snapshot_commit(r->snap), &r->main) && !d->n)
+	    git_oid_equal(honk_snapshot_commit(r->snap), &r->main))
 		return 0;
-reload:
-	/* HEAD is not main: read the catalog where it counts */
+	/* HEAD is not main: read honk.yaml where it counts */
 	honk_catalog_release(&r->cat);
 	honk_snapshot_free(r->snap);
 	r->snap = NULL;
-	honk_diags_release(d);
 	git_oid_tostr(hex, sizeof(hex), &r->main);
 	src.rev = hex;
-	return honk_catalog_open(&r->cat, &r->snap, r->repo, &src, d);
-}
-
-/* The main commit the last run scanned, from honk/state; 0 if none. */
-static int last_scanned(struct run *r, git_oid *out)
-{
-	struct honk_buf yaml = HONK_BUF_INIT;
-	git_oid state;
-	const char *p;
-	int found = 0;
-
-	if (honk_ref_lookup(&state, r->repo, STATE_REF) == 0 &&
-	    read_at(&yaml, r->repo, &state, "detect.yaml") == 0 &&
-	    (p = strstr(yaml.buf, "scanned: ")) &&
-	    git_oid_fromstrn(out, p + 9, GIT_OID_HEXSZ) == 0) {
-		git_commit *c = NULL;
-
-		/* a scanned commit that is gone (history rewritten): full run
-		 */
-		found = git_commit_lookup(&c, r->repo->git, out) == 0;
-		git_commit_free(c);
-	}
-	honk_buf_release(&yaml);
-	return found;
-}
-
-/* Mark the datasets a consumer file (new or old version) reads. */
-static void mark_reads(struct run *r, unsigned char *mark,
-		       const struct honk_consumer *co)
-{
-	size_t j;
-
-	for (j = 0; co && j < co->nreads; j++) {
-		const struct honk_dataset *ds =
-			honk_catalog_dataset(&r->cat, co->reads[j].dataset);
-
-		if (ds)
-			mark[ds - r->cat.datasets] = 1;
-	}
+	if ((err = honk_snapshot_open(&r->snap, r->repo, &src)) < 0)
+		return err;
+	return honk_catalog_load_paths(&r->cat, r->repo, r->snap, NULL, 0, d);
 }
 
 /*
- * Which datasets can have a different plan since `since`: those whose
- * file or schema file changed, those a changed consumer reads (before or
- * after), and, upstream, every dataset whose plans list them as
- * transitive. *full is set when honk.yaml changed (waves move).
+ * The main commit the last run scanned and the state commit that says
+ * so; 0 if none (or the scanned commit is gone: history rewritten).
  */
-static int changed_since(struct run *r, const git_oid *since,
-			 unsigned char *mark, int *full)
+static int last_scanned(struct run *r)
+{
+	git_commit *c = NULL;
+
+	if (honk_ref_lookup(&r->state, r->repo, STATE_REF) < 0 ||
+	    !scanned_at(r, &r->state, &r->since))
+		return 0;
+	r->have_since = git_commit_lookup(&c, r->repo->git, &r->since) == 0;
+	git_commit_free(c);
+	return r->have_since;
+}
+
+/* The one consumer a catalog file holds, parsed alone; NULL if none. */
+static int parse_consumer(struct honk_catalog *out, struct run *r,
+			  const char *path, const git_oid *blob,
+			  const struct honk_consumer **co)
+{
+	struct honk_buf data = HONK_BUF_INIT;
+	struct honk_diags dg = HONK_DIAGS_INIT;
+	struct honk_catalog_file f;
+	int err;
+
+	*co = NULL;
+	if ((err = honk_repo_read_blob(&data, r->repo, blob)) < 0) {
+		honk_buf_release(&data);
+		return err == HONK_ELIMIT ? 0 : err;
+	}
+	f.path = path;
+	f.data = data.buf;
+	f.len = data.len;
+	/* cross-file problems are for the load that follows to report */
+	honk_catalog_parse_files(out, &f, 1, &dg);
+	if (out->nconsumers == 1)
+		*co = &out->consumers[0];
+	honk_diags_release(&dg);
+	honk_buf_release(&data);
+	return 0;
+}
+
+struct closure {
+	struct run *r;
+	struct sset *plan;  /* datasets whose plans can change */
+	struct sset *queue; /* datasets whose readers are loaded */
+	struct sset *load;  /* catalog files to load */
+	int err;
+};
+
+static int add_dataset_file(struct closure *c, const char *id)
+{
+	struct honk_buf path = HONK_BUF_INIT;
+	int err;
+
+	if ((err = honk_path_dataset(&path, id)) == 0)
+		err = sset_add(c->load, path.buf);
+	honk_buf_release(&path);
+	return err < 0 ? err : 0;
+}
+
+/* Upstream: a producer of a changed dataset makes its reads' plans change. */
+static int up_one(const struct honk_ientry *e, void *payload)
+{
+	struct closure *c = payload;
+	size_t k;
+	int err;
+
+	for (k = 0; k < e->nreads; k++)
+		if ((err = sset_add(c->plan, e->reads[k])) < 0)
+			return err;
+	return 0;
+}
+
+/* Downstream: a reader is loaded with what it reads and produces. */
+static int down_one(const struct honk_ientry *e, void *payload)
+{
+	struct closure *c = payload;
+	size_t k;
+	int err;
+
+	if ((err = sset_add(c->load, e->path)) < 0)
+		return err;
+	for (k = 0; k < e->nreads; k++)
+		if ((err = add_dataset_file(c, e->reads[k])) < 0)
+			return err;
+	for (k = 0; k < e->nproduces; k++)
+		if ((err = add_dataset_file(c, e->produces[k])) < 0 ||
+		    (err = sset_add(c->queue, e->produces[k])) < 0)
+			return err;
+	return 0;
+}
+
+/*
+ * An incremental load: from the changes between the last scan and main
+ * and the index on honk/state, the datasets whose plans can change (the
+ * changed ones, those a changed consumer reads or read, and upstream
+ * every dataset whose plans list those as transitive), and the catalog
+ * files those plans need; only those are loaded into r->cat, with the
+ * same checks as a full load. *full when only a full run will do:
+ * honk.yaml or a schema file changed, or a changed consumer file cannot
+ * be read alone.
+ */
+static int load_incremental(struct run *r, struct honk_diags *d,
+			    unsigned char **mark, int *full)
 {
 	git_commit *old_commit = NULL, *new_commit = NULL;
 	git_tree *old_tree = NULL, *new_tree = NULL;
 	git_diff *diff = NULL;
-	struct honk_buf id = HONK_BUF_INIT, blob = HONK_BUF_INIT;
-	size_t i, k, n, *queue = NULL, head = 0, tail = 0;
+	struct honk_buf id = HONK_BUF_INIT;
+	struct sset plan = { 0 }, queue = { 0 }, load = { 0 };
+	struct closure c;
+	size_t i, n;
 	int err = 0;
 
 	*full = 0;
-	if (git_commit_lookup(&old_commit, r->repo->git, since) < 0 ||
+	c.r = r;
+	c.plan = &plan;
+	c.queue = &queue;
+	c.load = &load;
+	if (git_commit_lookup(&old_commit, r->repo->git, &r->since) < 0 ||
 	    git_commit_lookup(&new_commit, r->repo->git, &r->main) < 0 ||
 	    git_commit_tree(&old_tree, old_commit) < 0 ||
 	    git_commit_tree(&new_tree, new_commit) < 0 ||
@@ -725,116 +980,98 @@ static int changed_since(struct run *r, const git_oid *since,
 		goto cleanup;
 	}
 	n = git_diff_num_deltas(diff);
-	for (i = 0; i < n && !*full; i++) {
+	for (i = 0; i < n && !*full && err >= 0; i++) {
 		const git_diff_delta *dd = git_diff_get_delta(diff, i);
 		const char *path = dd->new_file.path ? dd->new_file.path
 						     : dd->old_file.path;
 
-		if (!strcmp(path, "honk.yaml")) {
+		if (!strcmp(path, "honk.yaml") ||
+		    !strncmp(path, "schemas/", 8)) {
 			*full = 1;
 		} else if (!strncmp(path, "datasets/", 9)) {
-			const struct honk_dataset *ds;
-
 			if (honk_dataset_id_from_path(&id, path) == 0 &&
-			    (ds = honk_catalog_dataset(&r->cat, id.buf)))
-				mark[ds - r->cat.datasets] = 1;
+			    (err = sset_add(&plan, id.buf)) >= 0)
+				err = sset_add(&load, path);
 		} else if (!strncmp(path, "consumers/", 10)) {
-			const char *base = strrchr(path, '/') + 1;
-			size_t blen = strlen(base);
+			struct honk_catalog was = HONK_CATALOG_INIT,
+					    is = HONK_CATALOG_INIT;
+			const struct honk_consumer *w = NULL, *s = NULL;
+			size_t k;
 
-			if (blen > 5) {
-				honk_buf_reset(&id);
-				honk_buf_add(&id, base, blen - 5);
-				mark_reads(r, mark,
-					   honk_catalog_consumer(&r->cat,
-								 id.buf));
+			if (!git_oid_is_zero(&dd->old_file.id))
+				err = parse_consumer(&was, r, path,
+						     &dd->old_file.id, &w);
+			if (err >= 0 && !git_oid_is_zero(&dd->new_file.id)) {
+				err = parse_consumer(&is, r, path,
+						     &dd->new_file.id, &s);
+				if (err >= 0 && !s)
+					*full = 1; /* it reports why */
 			}
-			/* what the consumer read before matters as much */
-			if (!git_oid_is_zero(&dd->old_file.id)) {
-				struct honk_catalog old = HONK_CATALOG_INIT;
-				struct honk_diags dg = HONK_DIAGS_INIT;
-				struct honk_catalog_file f;
-
-				honk_buf_reset(&blob);
-				if (honk_repo_read_blob(&blob, r->repo,
-							&dd->old_file.id) ==
-				    0) {
-					f.path = dd->old_file.path;
-					f.data = blob.buf;
-					f.len = blob.len;
-					honk_catalog_parse_files(&old, &f, 1,
-								 &dg);
-					for (k = 0; k < old.nconsumers; k++)
-						mark_reads(r, mark,
-							   &old.consumers[k]);
-				}
-				honk_catalog_release(&old);
-				honk_diags_release(&dg);
-			}
-		} else if (!strncmp(path, "schemas/", 8)) {
-			for (k = 0; k < r->cat.ndatasets; k++) {
-				const struct honk_dataset *ds =
-					&r->cat.datasets[k];
-				size_t v;
-
-				for (v = 0; v < ds->nversions; v++)
-					if (ds->versions[v].schema_file &&
-					    !strcmp(ds->versions[v].schema_file,
-						    path))
-						mark[k] = 1;
-			}
+			if (err >= 0)
+				err = honk_catindex_change(&r->cix, path, w, s);
+			for (k = 0; w && err >= 0 && k < w->nreads; k++)
+				err = sset_add(&plan, w->reads[k].dataset);
+			for (k = 0; s && err >= 0 && k < s->nreads; k++)
+				err = sset_add(&plan, s->reads[k].dataset);
+			if (s && err >= 0)
+				err = sset_add(&load, path);
+			honk_catalog_release(&was);
+			honk_catalog_release(&is);
 		}
 	}
-	if (*full)
+	if (*full || err < 0)
 		goto cleanup;
-	/* upstream: datasets read by consumers that produce a marked one */
-	queue = malloc((r->cat.ndatasets + 1) * sizeof(*queue));
-	if (!queue) {
+	/* upstream: whose plans list the changed datasets as transitive */
+	for (i = 0; i < plan.n && err >= 0; i++)
+		err = honk_catindex_each(&r->cix, 1, plan.order[i], up_one, &c);
+	/* downstream: each plan's readers, and theirs through produces */
+	for (i = 0; i < plan.n && err >= 0; i++)
+		if ((err = sset_add(&queue, plan.order[i])) >= 0)
+			err = add_dataset_file(&c, plan.order[i]);
+	for (i = 0; i < queue.n && err >= 0; i++)
+		err = honk_catindex_each(&r->cix, 0, queue.order[i], down_one,
+					 &c);
+	if (err == HONK_EINVALID) {
+		/* a damaged index: the full run rebuilds it */
+		*full = 1;
+		err = 0;
+		goto cleanup;
+	}
+	if (err < 0)
+		goto cleanup;
+	err = honk_catalog_load_paths(&r->cat, r->repo, r->snap, load.order,
+				      load.n, d);
+	if (err < 0)
+		goto cleanup;
+	*mark = calloc(r->cat.ndatasets + 1, 1);
+	if (!*mark) {
 		err = honk_error_set(HONK_ERROR, "out of memory");
 		goto cleanup;
 	}
 	for (i = 0; i < r->cat.ndatasets; i++)
-		if (mark[i])
-			queue[tail++] = i;
-	while (head < tail) {
-		const char *id_x = r->cat.datasets[queue[head++]].id;
-
-		for (i = 0; i < r->cat.nconsumers; i++) {
-			const struct honk_consumer *co = &r->cat.consumers[i];
-
-			for (k = 0; k < co->nproduces; k++) {
-				size_t j;
-
-				if (strcmp(co->produces[k], id_x) != 0)
-					continue;
-				for (j = 0; j < co->nreads; j++) {
-					const struct honk_dataset *up =
-						honk_catalog_dataset(
-							&r->cat,
-							co->reads[j].dataset);
-					size_t u;
-
-					if (!up)
-						continue;
-					u = (size_t)(up - r->cat.datasets);
-					if (!mark[u]) {
-						mark[u] = 1;
-						queue[tail++] = u;
-					}
-				}
-			}
-		}
-	}
+		(*mark)[i] =
+			(unsigned char)sset_has(&plan, r->cat.datasets[i].id);
 cleanup:
-	free(queue);
+	sset_release(&plan);
+	sset_release(&queue);
+	sset_release(&load);
 	honk_buf_release(&id);
-	honk_buf_release(&blob);
 	git_diff_free(diff);
 	git_tree_free(old_tree);
 	git_tree_free(new_tree);
 	git_commit_free(old_commit);
 	git_commit_free(new_commit);
 	return err;
+}
+
+static void report_invalid(struct run *r, struct honk_diags *d)
+{
+	size_t i;
+
+	honk_diags_sort(d);
+	for (i = 0; i < d->n; i++)
+		say(r, "invalid", d->v[i].path, "%u:%u: %s", d->v[i].line,
+		    d->v[i].col, d->v[i].msg);
 }
 
 int honk_detect_run(struct honk_repo *repo, const struct honk_detect_opts *o,
@@ -845,7 +1082,6 @@ int honk_detect_run(struct honk_repo *repo, const struct honk_detect_opts *o,
 	unsigned char *mark = NULL; /* incremental: the datasets to look at */
 	struct todo *todo = NULL;
 	size_t ntodo = 0, atodo = 0;
-	git_oid since;
 	struct run r;
 	size_t i, k, j, found = 0;
 	int err;
@@ -858,50 +1094,48 @@ int honk_detect_run(struct honk_repo *repo, const struct honk_detect_opts *o,
 	*wrote = 0;
 	if (!o->dry_run && (err = honk_repo_lock(&lock, repo, "detect")) < 0)
 		return err;
-	err = load_main(&r, &d);
-	if (err == HONK_EINVALID) {
-		honk_diags_sort(&d);
-		for (i = 0; i < d.n; i++)
-			say(&r, "invalid", d.v[i].path, "%u:%u: %s",
-			    d.v[i].line, d.v[i].col, d.v[i].msg);
-		goto cleanup;
-	}
-	if (err < 0)
-		goto cleanup;
-	if ((err = honk_readers_build(&r.ix, &r.cat)) < 0)
-		goto cleanup;
+	if ((err = find_main(&r, &d)) < 0)
+		goto invalid;
 	/* incremental: only what can have changed since the last scan */
-	if (!o->datasets && !o->full && last_scanned(&r, &since)) {
+	if (last_scanned(&r) && !o->datasets && !o->full) {
 		int full = 0;
 		size_t marked = 0;
 
-		if (git_oid_equal(&since, &r.main)) {
+		if (git_oid_equal(&r.since, &r.main)) {
 			char hex[GIT_OID_HEXSZ + 1];
 
-			git_oid_tostr(hex, sizeof(hex), &since);
+			git_oid_tostr(hex, sizeof(hex), &r.since);
 			say(&r, "nothing-new", r.cat.settings.main,
 			    "main is still at %.12s, as the last run saw it",
 			    hex);
 			goto cleanup;
 		}
-		mark = calloc(r.cat.ndatasets + 1, 1);
-		if (!mark) {
-			err = honk_error_set(HONK_ERROR, "out of memory");
+		err = honk_catindex_open(&r.cix, repo, &r.state);
+		if (err == 0) {
+			honk_catalog_release(&r.cat);
+			err = load_incremental(&r, &d, &mark, &full);
+			if (err < 0)
+				goto invalid;
+			if (!full) {
+				r.incremental = 1;
+				for (i = 0; i < r.cat.ndatasets; i++)
+					marked += mark[i];
+				say(&r, "incremental", r.cat.settings.main,
+				    "%zu dataset%s can have changed since the last run",
+				    marked, marked == 1 ? "" : "s");
+			}
+		} else if (err != HONK_ENOTFOUND) {
 			goto cleanup;
 		}
-		if ((err = changed_since(&r, &since, mark, &full)) < 0)
-			goto cleanup;
-		if (full) {
-			free(mark);
-			mark = NULL;
-		} else {
-			for (i = 0; i < r.cat.ndatasets; i++)
-				marked += mark[i];
-			say(&r, "incremental", r.cat.settings.main,
-			    "%zu dataset%s can have changed since the last run",
-			    marked, marked == 1 ? "" : "s");
-		}
+		err = 0;
 	}
+	if (!r.incremental) {
+		honk_catalog_release(&r.cat);
+		if ((err = honk_catalog_load(&r.cat, repo, r.snap, &d)) < 0)
+			goto invalid;
+	}
+	if ((err = honk_readers_build(&r.ix, &r.cat)) < 0)
+		goto cleanup;
 	for (i = 0; i < r.cat.ndatasets; i++) {
 		const struct honk_dataset *ds = &r.cat.datasets[i];
 		int64_t latest = ds->versions[ds->nversions - 1].version;
@@ -951,7 +1185,12 @@ int honk_detect_run(struct honk_repo *repo, const struct honk_detect_opts *o,
 	if (err >= 0 && !o->dry_run)
 		err = record_state(&r);
 	*wrote = r.wrote;
+	goto cleanup;
+invalid:
+	if (err == HONK_EINVALID)
+		report_invalid(&r, &d);
 cleanup:
+	honk_catindex_release(&r.cix);
 	drop_pending(&r);
 	free(r.pending);
 	free(todo);

@@ -316,6 +316,36 @@ cleanup:
 	return err;
 }
 
+int honk_snapshot_entry(git_oid *out, unsigned int *mode,
+			struct honk_snapshot *s, const char *path)
+{
+	git_tree_entry *te = NULL;
+	int err;
+
+	if (s->index) {
+		const git_index_entry *e =
+			git_index_get_bypath(s->index, path, 0);
+
+		if (!e)
+			return honk_error_set(HONK_ENOTFOUND,
+					      "'%s' is not in the index", path);
+		git_oid_cpy(out, &e->id);
+		*mode = e->mode;
+		return 0;
+	}
+	err = git_tree_entry_bypath(&te, s->tree, path);
+	if (err == GIT_ENOTFOUND)
+		return honk_error_set(HONK_ENOTFOUND,
+				      "'%s' does not exist at %s", path,
+				      s->desc);
+	if (err < 0)
+		return honk_error_git(HONK_ERROR, "cannot look up '%s'", path);
+	git_oid_cpy(out, git_tree_entry_id(te));
+	*mode = git_tree_entry_filemode_raw(te);
+	git_tree_entry_free(te);
+	return 0;
+}
+
 int honk_snapshot_read(struct honk_buf *out, struct honk_snapshot *s,
 		       const char *path)
 {

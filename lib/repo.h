@@ -76,6 +76,10 @@ typedef int (*honk_file_cb)(const char *path, const git_oid *blob,
 int honk_snapshot_foreach(struct honk_snapshot *s, const char *prefix,
 			  honk_file_cb cb, void *payload);
 
+/* The blob id and mode at path; HONK_ENOTFOUND when absent. */
+int honk_snapshot_entry(git_oid *out, unsigned int *mode,
+			struct honk_snapshot *s, const char *path);
+
 /* Read one file; HONK_ENOTFOUND when absent. Honours out->max (HONK_ELIMIT). */
 int honk_snapshot_read(struct honk_buf *out, struct honk_snapshot *s,
 		       const char *path);
