@@ -139,7 +139,8 @@ static int b_write(git_odb_backend *be, const git_oid *id, const void *data,
 	o->data = malloc(len ? len : 1);
 	if (!o->data)
 		goto oom;
-	memcpy(o->data, data, len);
+	if (len)
+		memcpy(o->data, data, len);
 	git_oid_cpy(&o->id, id);
 	o->type = type;
 	o->len = len;
@@ -186,7 +187,8 @@ static int ws_write(git_odb_stream *st, const char *data, size_t len)
 		w->data = p;
 		w->cap = cap;
 	}
-	memcpy(w->data + w->len, data, len);
+	if (len)
+		memcpy(w->data + w->len, data, len);
 	w->len += len;
 	return 0;
 oom:
@@ -243,7 +245,8 @@ static int b_read(void **out, size_t *len, git_object_t *type,
 	*out = git_odb_backend_data_alloc(be, o->len ? o->len : 1);
 	if (!*out)
 		return GIT_ERROR;
-	memcpy(*out, o->data, o->len);
+	if (o->len)
+		memcpy(*out, o->data, o->len);
 	*len = o->len;
 	*type = o->type;
 	return 0;
@@ -434,7 +437,8 @@ static int tree_update(git_oid *out, int *empty, struct honk_repo *r,
 				      git_tree_entry_id(e)) < 0)
 				goto oom;
 		}
-		qsort(t.v, t.n, sizeof(*t.v), by_name);
+		if (t.n > 1)
+			qsort(t.v, t.n, sizeof(*t.v), by_name);
 		t.nbase = t.n;
 	}
 	for (i = 0; i < n; i = j) {
@@ -478,7 +482,8 @@ static int tree_update(git_oid *out, int *empty, struct honk_repo *r,
 		else if (tents_set(&t, rel, len, 040000, &sub_id) < 0)
 			goto oom;
 	}
-	qsort(t.v, t.n, sizeof(*t.v), tent_cmp);
+	if (t.n > 1)
+		qsort(t.v, t.n, sizeof(*t.v), tent_cmp);
 	for (k = 0, live = 0; k < t.n; k++) {
 		if (!t.v[k].mode)
 			continue;
@@ -519,7 +524,8 @@ int honk_batch_tree(git_oid *out, struct honk_repo *r, const git_tree *base,
 	size_t i;
 	int empty;
 
-	qsort(ups, n, sizeof(*ups), update_cmp);
+	if (n > 1)
+		qsort(ups, n, sizeof(*ups), update_cmp);
 	for (i = 1; i < n; i++)
 		if (!strcmp(ups[i - 1].path, ups[i].path))
 			return honk_error_set(

@@ -377,7 +377,8 @@ static void shard_bytes(struct honk_buf *out, const struct honk_ientry **v,
 {
 	size_t i;
 
-	qsort(v, n, sizeof(*v), cmp_entry);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_entry);
 	honk_buf_reset(out);
 	for (i = 0; i < n; i++)
 		add_line(out, v[i]);
@@ -553,7 +554,8 @@ int honk_catindex_full(struct honk_iupdates *out,
 				pairs[n++].e = e;
 			}
 		}
-		qsort(pairs, n, sizeof(*pairs), cmp_pair);
+		if (n > 1)
+			qsort(pairs, n, sizeof(*pairs), cmp_pair);
 		honk_buf_reset(&old);
 		honk_buf_reset(&path);
 		honk_buf_addf(&path, "%.*s", (int)strlen(kind_dir[kind]) - 1,
