@@ -720,6 +720,15 @@ int honk_y_enum(struct honk_yctx *c, const struct honk_ynode *n,
 	char q[64];
 	int i;
 
+	if (n->type == HONK_YSCALAR && !honk_ynode_is_null(n)) {
+		for (i = 0; choices[i]; i++) {
+			if (!strcmp(n->str, choices[i])) {
+				*out = i;
+				return 0;
+			}
+		}
+	}
+	/* the list of choices only for the message */
 	for (i = 0; choices[i]; i++)
 		honk_buf_addf(&list, "%s%s", i ? ", " : "", choices[i]);
 	if (n->type != HONK_YSCALAR || honk_ynode_is_null(n)) {
@@ -727,13 +736,6 @@ int honk_y_enum(struct honk_yctx *c, const struct honk_ynode *n,
 			    type_name(n));
 		honk_buf_release(&list);
 		return HONK_EINVALID;
-	}
-	for (i = 0; choices[i]; i++) {
-		if (!strcmp(n->str, choices[i])) {
-			*out = i;
-			honk_buf_release(&list);
-			return 0;
-		}
 	}
 	printable(q, sizeof(q), n->str, n->len);
 	s = honk_suggest(n->str, choices);
