@@ -46,6 +46,17 @@ const char *const honk_criticality_names[] = { "low", "medium", "high", NULL };
 const char *const honk_on_failure_names[] = { "pause", "rollback", NULL };
 
 /* Everything one load needs, passed to the key functions as `obj` owners. */
+/* One catalog file to load, found by walking the snapshot. */
+struct job {
+	const char *path;
+	git_oid oid;
+	unsigned int mode;
+	int consumer;
+	char *data; /* read ahead (see load_files); freed once parsed */
+	size_t len;
+	int read_err;
+};
+
 struct loadctx {
 	struct honk_catalog *cat;
 	struct honk_repo *repo;
@@ -56,6 +67,7 @@ struct loadctx {
 	struct honk_ydoc doc; /* reused for every file */
 	const char *data; /* honk_catalog_parse_files(): the bytes, no repo */
 	size_t len;
+	const struct job *job; /* read ahead by load_files(), or NULL */
 	size_t dcap, ccap;
 	int sys_err;
 };
@@ -897,8 +909,16 @@ static int parse_file(struct loadctx *l, struct honk_ydoc *doc,
 	*root = NULL;
 	if (!blob)
 		return parse_bytes(l, doc, path, l->data, l->len, root);
-	honk_buf_reset(&l->blob);
-	err = honk_repo_read_blob(&l->blob, l->repo, blob);
+	if (l->job) {
+		/* read ahead, with what reading it said */
+		err = l->job->read_err;
+		if (err == 0)
+			return parse_bytes(l, doc, path, l->job->data,
+					   l->job->len, root);
+	} else {
+		honk_buf_reset(&l->blob);
+		err = honk_repo_read_blob(&l->blob, l->repo, blob);
+	}
 	if (err == HONK_ELIMIT)
 		return honk_diag_add(
 			l->diags, path, 1, 1,
@@ -1419,14 +1439,6 @@ static int finish(struct loadctx *l)
 	return check_cycles(l);
 }
 
-/* One catalog file to load, found by walking the snapshot. */
-struct job {
-	const char *path;
-	git_oid oid;
-	unsigned int mode;
-	int consumer;
-};
-
 struct jobs {
 	struct job *v;
 	size_t n, cap;
@@ -1450,42 +1462,116 @@ static int collect(const char *path, const git_oid *blob, unsigned int mode,
 	git_oid_cpy(&j->oid, blob);
 	j->mode = mode;
 	j->consumer = js->consumer;
+	j->data = NULL;
+	j->len = 0;
+	j->read_err = 0;
 	js->n++;
 	return 0;
 }
 
 #define HONK_LOAD_THREADS 8
+#define HONK_LOAD_CHUNK	  32
+#define HONK_LOAD_AHEAD	  2048 /* files read but not yet taken, at most */
+
+/*
+ * The files are read by one thread and parsed by the others: libgit2
+ * serializes readers of a pack on its locks, so parallel readers mostly
+ * wait for each other, while parsing scales. The reader publishes how
+ * many jobs are read; a worker takes the next chunk once it is.
+ */
+struct feed {
+	struct jobs *jobs;
+	pthread_mutex_t mu;
+	pthread_cond_t more, room;
+	size_t ready; /* jobs[0..ready) are read */
+	size_t next;  /* the next job nobody took */
+	int threaded;
+};
 
 struct worker {
 	struct loadctx l;
 	struct honk_catalog part;
 	struct honk_diags diags;
-	const struct jobs *jobs;
-	size_t start, step;
+	struct feed *feed;
 	int err;
 	char *errmsg;
 	pthread_t tid;
 };
 
+/* The next chunk of read jobs, [*from, *to); 0 when all are taken. */
+static int take(struct feed *f, size_t *from, size_t *to)
+{
+	size_t n = f->jobs->n;
+
+	if (f->threaded)
+		pthread_mutex_lock(&f->mu);
+	while (f->next < n && f->threaded &&
+	       f->ready < (f->next + HONK_LOAD_CHUNK < n
+				   ? f->next + HONK_LOAD_CHUNK
+				   : n))
+		pthread_cond_wait(&f->more, &f->mu);
+	*from = f->next;
+	*to = f->next + HONK_LOAD_CHUNK < n ? f->next + HONK_LOAD_CHUNK : n;
+	if (!f->threaded && *to > f->ready)
+		*to = f->ready;
+	f->next = *to;
+	if (f->threaded) {
+		pthread_cond_signal(&f->room);
+		pthread_mutex_unlock(&f->mu);
+	}
+	return *from < *to;
+}
+
 static void *work(void *arg)
 {
 	struct worker *w = arg;
-	size_t i;
+	size_t from, to, i;
 
-	for (i = w->start; i < w->jobs->n; i += w->step) {
-		const struct job *j = &w->jobs->v[i];
-		int err = j->consumer ? load_consumer(j->path, &j->oid, j->mode,
-						      &w->l)
-				      : load_dataset(j->path, &j->oid, j->mode,
-						     &w->l);
+	while (!w->err && take(w->feed, &from, &to)) {
+		for (i = from; i < to; i++) {
+			struct job *j = &w->feed->jobs->v[i];
+			int err;
 
-		if (err < 0 && err != HONK_EINVALID) {
-			w->err = err;
-			w->errmsg = strdup(honk_error_last());
-			break;
+			w->l.job = j;
+			err = j->consumer ? load_consumer(j->path, &j->oid,
+							  j->mode, &w->l)
+					  : load_dataset(j->path, &j->oid,
+							 j->mode, &w->l);
+			w->l.job = NULL;
+			free(j->data);
+			j->data = NULL;
+			if (err < 0 && err != HONK_EINVALID) {
+				w->err = err;
+				w->errmsg = strdup(honk_error_last());
+				break;
+			}
 		}
 	}
 	return NULL;
+}
+
+/* Read job i's blob ahead into the jobs' arena. */
+static void read_ahead(struct loadctx *l, struct jobs *js, size_t i,
+		       struct honk_buf *buf)
+{
+	struct job *j = &js->v[i];
+	char *copy;
+
+	if (j->mode != GIT_FILEMODE_BLOB &&
+	    j->mode != GIT_FILEMODE_BLOB_EXECUTABLE)
+		return; /* the loader refuses it without reading */
+	honk_buf_reset(buf);
+	j->read_err = honk_repo_read_blob(buf, l->repo, &j->oid);
+	if (j->read_err < 0)
+		return;
+	copy = malloc(buf->len + 1);
+	if (!copy) {
+		j->read_err = HONK_ERROR;
+		return;
+	}
+	memcpy(copy, buf->buf, buf->len);
+	j->data = copy;
+	j->len = buf->len;
 }
 
 static unsigned worker_count(size_t njobs)
@@ -1536,12 +1622,18 @@ static int merge(struct loadctx *l, struct worker *w)
 	return 0;
 }
 
-static int load_files(struct loadctx *l, const struct jobs *js)
+static int load_files(struct loadctx *l, struct jobs *js)
 {
+	struct honk_buf buf = HONK_BUF_INIT;
+	struct feed f;
 	struct worker *w;
 	unsigned n = worker_count(js->n), i, started = 0;
+	size_t k;
 	int err = 0;
 
+	memset(&f, 0, sizeof(f));
+	f.jobs = js;
+	honk_buf_init(&buf, HONK_YAML_MAX_SIZE);
 	w = calloc(n, sizeof(*w));
 	if (!w)
 		return honk_error_set(HONK_ERROR, "out of memory");
@@ -1549,26 +1641,51 @@ static int load_files(struct loadctx *l, const struct jobs *js)
 		loadctx_init(&w[i].l, &w[i].part, l->repo, l->snap,
 			     &w[i].diags);
 		w[i].diags.max = l->diags->max;
-		w[i].jobs = js;
-		w[i].start = i;
-		w[i].step = n;
+		w[i].feed = &f;
 	}
-	if (n == 1) {
-		work(&w[0]);
-	} else {
-		for (i = 0; i < n; i++) {
+	if (n > 1 && pthread_mutex_init(&f.mu, NULL) == 0) {
+		int more = pthread_cond_init(&f.more, NULL) == 0;
+		int room = more && pthread_cond_init(&f.room, NULL) == 0;
+
+		if (more && !room)
+			pthread_cond_destroy(&f.more);
+		f.threaded = room;
+		for (i = 0; room && i < n; i++) {
 			if (pthread_create(&w[i].tid, NULL, work, &w[i]) != 0)
 				break;
 			started++;
 		}
-		if (started < n) {
-			/* could not start them all: do the rest here */
-			for (i = started; i < n; i++)
-				work(&w[i]);
+		if (room && !started) {
+			pthread_cond_destroy(&f.more);
+			pthread_cond_destroy(&f.room);
+			f.threaded = 0;
 		}
+		if (!f.threaded)
+			pthread_mutex_destroy(&f.mu);
+	}
+	for (k = 0; k < js->n; k++) {
+		read_ahead(l, js, k, &buf);
+		if (f.threaded &&
+		    ((k + 1) % HONK_LOAD_CHUNK == 0 || k + 1 == js->n)) {
+			pthread_mutex_lock(&f.mu);
+			f.ready = k + 1;
+			pthread_cond_broadcast(&f.more);
+			while (f.ready - f.next > HONK_LOAD_AHEAD)
+				pthread_cond_wait(&f.room, &f.mu);
+			pthread_mutex_unlock(&f.mu);
+		}
+	}
+	f.ready = js->n;
+	if (f.threaded) {
 		for (i = 0; i < started; i++)
 			pthread_join(w[i].tid, NULL);
+		pthread_cond_destroy(&f.more);
+		pthread_cond_destroy(&f.room);
+		pthread_mutex_destroy(&f.mu);
+		f.threaded = 0;
 	}
+	/* unthreaded, or what the threads left: done here */
+	work(&w[0]);
 	for (i = 0; i < n; i++) {
 		if (w[i].err && !err) {
 			err = honk_error_set(w[i].err, "%s",
@@ -1583,6 +1700,9 @@ static int load_files(struct loadctx *l, const struct jobs *js)
 		loadctx_release(&w[i].l);
 	}
 	free(w);
+	honk_buf_release(&buf);
+	for (k = 0; k < js->n; k++) /* left by a worker that failed */
+		free(js->v[k].data);
 	return err;
 }
 
