@@ -170,7 +170,7 @@ same_as_full() {
 test_expect_success 'incremental runs end where a full run would' '
 	honk_catalog_repo inc "$HONK_TESTDATA/demo/catalog" &&
 	honk-detect -C inc >out &&
-	git -C inc cat-file -p honk/state:index/readers/plays.user_plays >readers &&
+	git -C inc cat-file -p honk/state:index/readers/plays/user_plays >readers &&
 	grep "^consumers/royalty/royalty-reports.yaml plays.user_plays royalty.daily$" readers &&
 
 	cat >>inc/consumers/growth/onboarding-funnel.yaml <<-\EOF &&
@@ -189,7 +189,7 @@ test_expect_success 'incremental runs end where a full run would' '
 	honk-detect -C inc >out &&
 	grep "^incremental   main: " out &&
 	same_as_full &&
-	git -C inc cat-file -p honk/state:index/readers/users.profiles >readers &&
+	git -C inc cat-file -p honk/state:index/readers/users/profiles >readers &&
 	grep "^consumers/team%20a%25b/odd-one.yaml royalty.daily,users.profiles -$" readers &&
 
 	git -C inc rm -q consumers/charts/charts-newsletter.yaml &&
@@ -204,7 +204,7 @@ test_expect_success 'incremental runs end where a full run would' '
 	honk-detect -C inc >out &&
 	grep "^incremental   main: " out &&
 	same_as_full &&
-	test_must_fail git -C inc cat-file -e honk/state:index/producers/royalty.daily &&
+	test_must_fail git -C inc cat-file -e honk/state:index/producers/royalty/daily &&
 
 	cat >>inc/datasets/users/profiles.yaml <<-\EOF &&
 	  - version: 3
@@ -221,12 +221,13 @@ test_expect_success 'incremental runs end where a full run would' '
 '
 
 test_expect_success 'a state without an index, or another run on it, means a full run' '
-	git -C inc rev-parse honk/state >before &&
 	printf "# note\n" >>inc/consumers/growth/onboarding-funnel.yaml &&
 	git -C inc commit -q -am "a note" &&
 	# another writer drops the index: the next run is full and rebuilds it
-	new=$(printf "%s\n" "$(git -C inc ls-tree honk/state | grep -v "	index$")" | git -C inc mktree) &&
-	c=$(echo "no index" | git -C inc commit-tree "$new" -p honk/state) &&
+	GIT_INDEX_FILE=$PWD/state.index git -C inc read-tree honk/state &&
+	GIT_INDEX_FILE=$PWD/state.index git -C inc rm -q -r --cached index &&
+	tree=$(GIT_INDEX_FILE=$PWD/state.index git -C inc write-tree) &&
+	c=$(echo "no index" | git -C inc commit-tree "$tree" -p honk/state) &&
 	git -C inc update-ref refs/heads/honk/state "$c" &&
 	honk-detect -C inc >out &&
 	! grep "^incremental" out &&
@@ -236,18 +237,17 @@ test_expect_success 'a state without an index, or another run on it, means a ful
 	printf "# funnel\n" >>inc/consumers/growth/onboarding-funnel.yaml &&
 	git -C inc commit -q -am "another note" &&
 	bad=$(printf "garbage-without-fields\n" | git -C inc hash-object -w --stdin) &&
-	git -C inc ls-tree honk/state:index/readers |
-		sed "s/[0-9a-f]\{40\}\(	users.profiles\)$/$bad\1/" >shards &&
-	readers=$(git -C inc mktree <shards) &&
-	git -C inc ls-tree honk/state:index | sed "s/[0-9a-f]\{40\}\(	readers\)$/$readers\1/" >idx &&
-	index=$(git -C inc mktree <idx) &&
-	git -C inc ls-tree honk/state | sed "s/[0-9a-f]\{40\}\(	index\)$/$index\1/" | git -C inc mktree >root &&
-	c=$(echo "damaged" | git -C inc commit-tree "$(cat root)" -p honk/state) &&
+	rm -f state.index &&
+	GIT_INDEX_FILE=$PWD/state.index git -C inc read-tree honk/state &&
+	GIT_INDEX_FILE=$PWD/state.index git -C inc update-index \
+		--cacheinfo "100644,$bad,index/readers/users/profiles" &&
+	tree=$(GIT_INDEX_FILE=$PWD/state.index git -C inc write-tree) &&
+	c=$(echo "damaged" | git -C inc commit-tree "$tree" -p honk/state) &&
 	git -C inc update-ref refs/heads/honk/state "$c" &&
-	git -C inc cat-file -p honk/state:index/readers/users.profiles | grep garbage &&
+	git -C inc cat-file -p honk/state:index/readers/users/profiles | grep garbage &&
 	honk-detect -C inc >out &&
 	! grep "^incremental" out &&
-	! git -C inc cat-file -p honk/state:index/readers/users.profiles | grep garbage &&
+	! git -C inc cat-file -p honk/state:index/readers/users/profiles | grep garbage &&
 	same_as_full
 '
 

@@ -645,7 +645,43 @@ static void drop_queue(struct honk_batch *b)
 	b->nq = 0;
 }
 
-/* Every held object into one pack on disk; the table is emptied. */
+/*
+ * A few objects are written loose, as git does with a small push (its
+ * transfer.unpackLimit): a pack of each small batch would leave many
+ * tiny packs, and pack building costs more than it saves there.
+ */
+#define BATCH_LOOSE_LIMIT 64
+
+static int write_loose(struct honk_repo *r, struct batch_odb *b)
+{
+	git_odb *odb = NULL;
+	git_oid id;
+	size_t i;
+	int err = 0;
+
+	struct batch_odb held = *b;
+
+	if (git_repository_odb(&odb, r->git) < 0)
+		return honk_error_git(HONK_ERROR,
+				      "cannot open the object database");
+	/* out of the table, so nothing here claims to have them, and the
+	 * writes pass through to disk */
+	b->v = NULL;
+	b->slot = NULL;
+	b->n = b->alloc = b->nslot = 0;
+	b->active = 0;
+	for (i = 0; i < held.n && !err; i++)
+		if (git_odb_write(&id, odb, held.v[i].data, held.v[i].len,
+				  held.v[i].type) < 0)
+			err = honk_error_git(HONK_ERROR,
+					     "cannot write an object");
+	b->active = 1;
+	git_odb_free(odb);
+	clear(&held);
+	return err;
+}
+
+/* Every held object onto disk, as one pack; the table is emptied. */
 static int write_pack(struct honk_repo *r, struct batch_odb *b)
 {
 	git_packbuilder *pb = NULL;
@@ -655,6 +691,8 @@ static int write_pack(struct honk_repo *r, struct batch_odb *b)
 
 	if (!b->n)
 		return 0;
+	if (b->n < BATCH_LOOSE_LIMIT)
+		return write_loose(r, b);
 	if (git_packbuilder_new(&pb, r->git) < 0) {
 		err = honk_error_git(HONK_ERROR, "cannot start a pack");
 		goto cleanup;

@@ -13,7 +13,8 @@
  * Between honk_batch_begin() and honk_batch_commit(), the objects that
  * honk_repo_commit*() write are held in memory, and the ref updates they
  * would make are queued. honk_batch_commit() writes every held object as
- * one pack (fsynced, like every object honk writes), and only then
+ * one pack (fewer than 64 objects: loose ones), fsynced like every object
+ * honk writes, and only then
  * applies the queued updates in the order they were queued, each by
  * compare-and-swap against the value its writer saw. So a ref never
  * points at an object that is not on disk, and a thousand proposals cost

@@ -21,7 +21,7 @@
 #include "error.h"
 #include "banned.h"
 
-#define FORMAT "honk-catindex 1\n"
+#define FORMAT "honk-catindex 2\n"
 
 struct honk_ichange {
 	const char *path;
@@ -29,6 +29,27 @@ struct honk_ichange {
 };
 
 static const char *const kind_dir[2] = { "index/readers/", "index/producers/" };
+
+/*
+ * A dataset's shard: index/<kind>/<domain>/<name>, so a change rewrites
+ * one domain's directory, not one as large as the catalog.
+ */
+static void shard_rel(struct honk_buf *out, const char *ds)
+{
+	const char *dot = strchr(ds, '.');
+
+	if (dot)
+		honk_buf_addf(out, "%.*s/%s", (int)(dot - ds), ds, dot + 1);
+	else
+		honk_buf_addf(out, "%s", ds);
+}
+
+static void shard_path(struct honk_buf *out, int kind, const char *ds)
+{
+	honk_buf_reset(out);
+	honk_buf_addf(out, "%s", kind_dir[kind]);
+	shard_rel(out, ds);
+}
 
 static int plain(unsigned char c)
 {
@@ -174,7 +195,7 @@ static int read_shard(struct honk_catindex *ix, int kind, const char *ds,
 
 	*out = NULL;
 	*n = 0;
-	honk_buf_addf(&path, "%s%s", kind_dir[kind], ds);
+	shard_path(&path, kind, ds);
 	err = git_tree_entry_bypath(&te, ix->tree, path.buf);
 	if (err == GIT_ENOTFOUND) {
 		err = 0;
@@ -416,7 +437,7 @@ static int rewrite(struct honk_iupdates *out, struct honk_catindex *ix,
 	size_t i;
 	int err;
 
-	honk_buf_addf(&path, "%s%s", kind_dir[kind], ds);
+	shard_path(&path, kind, ds);
 	for (i = 0; i < out->n; i++)
 		if (!strcmp(out->v[i].path, path.buf))
 			goto done; /* already rewritten */
@@ -474,16 +495,27 @@ static int cmp_pair(const void *a, const void *b)
 	return c ? c : strcmp(x->e->path, y->e->path);
 }
 
-/* The names of a state tree's directory, sorted (for stale shards). */
-static int old_shards(struct honk_buf *out, struct honk_repo *repo,
-		      const git_oid *state, const char *dir)
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * The shards under dir at a state commit, as "<domain>/<name>" paths,
+ * sorted (to remove the stale ones in a full rebuild).
+ */
+static int old_shards(const char ***out, size_t *n, struct honk_arena *a,
+		      struct honk_repo *repo, const git_oid *state,
+		      const char *dir)
 {
 	git_commit *c = NULL;
 	git_tree *t = NULL, *sub = NULL;
 	git_tree_entry *te = NULL;
-	size_t i;
+	size_t i, k, cap = 0;
 	int err = 0;
 
+	*out = NULL;
+	*n = 0;
 	if (!state)
 		return 0;
 	if (git_commit_lookup(&c, repo->git, state) < 0 ||
@@ -494,12 +526,32 @@ static int old_shards(struct honk_buf *out, struct honk_repo *repo,
 	if (git_tree_entry_bypath(&te, t, dir) < 0 ||
 	    git_tree_lookup(&sub, repo->git, git_tree_entry_id(te)) < 0)
 		goto cleanup; /* none */
-	for (i = 0; i < git_tree_entrycount(sub); i++) {
-		honk_buf_addf(
-			out, "%s",
-			git_tree_entry_name(git_tree_entry_byindex(sub, i)));
-		honk_buf_addch(out, '\0');
+	for (i = 0; i < git_tree_entrycount(sub) && err >= 0; i++) {
+		const git_tree_entry *d = git_tree_entry_byindex(sub, i);
+		git_tree *dom = NULL;
+
+		if (git_tree_entry_type(d) != GIT_OBJECT_TREE ||
+		    git_tree_lookup(&dom, repo->git, git_tree_entry_id(d)) < 0)
+			continue;
+		for (k = 0; k < git_tree_entrycount(dom); k++) {
+			struct honk_buf p = HONK_BUF_INIT;
+
+			honk_buf_addf(&p, "%s/%s", git_tree_entry_name(d),
+				      git_tree_entry_name(
+					      git_tree_entry_byindex(dom, k)));
+			if (honk_arena_reserve(a, out, *n, &cap,
+					       sizeof(**out)) < 0 ||
+			    !((*out)[(*n)++] = honk_arena_strdup(a, p.buf)))
+				err = honk_error_set(HONK_ERROR,
+						     "out of memory");
+			honk_buf_release(&p);
+			if (err < 0)
+				break;
+		}
+		git_tree_free(dom);
 	}
+	if (*n > 1)
+		qsort((void *)*out, *n, sizeof(**out), cmp_str);
 cleanup:
 	git_tree_entry_free(te);
 	git_tree_free(sub);
@@ -514,10 +566,11 @@ int honk_catindex_full(struct honk_iupdates *out,
 {
 	struct honk_arena a = HONK_ARENA_INIT;
 	struct honk_buf data = HONK_BUF_INIT, path = HONK_BUF_INIT,
-			old = HONK_BUF_INIT;
+			rel = HONK_BUF_INIT;
 	const struct honk_ientry **group = NULL;
 	struct pair *pairs = NULL;
-	size_t i, k, n, kind;
+	const char **old = NULL;
+	size_t i, k, n, kind, nold, o;
 	int err = 0;
 
 	honk_buf_addf(&data, FORMAT);
@@ -525,7 +578,6 @@ int honk_catindex_full(struct honk_iupdates *out,
 		goto cleanup;
 	for (kind = 0; kind < 2 && err >= 0; kind++) {
 		size_t total = 0;
-		const char *p, *end;
 
 		for (i = 0; i < cat->nconsumers; i++)
 			total += kind ? cat->consumers[i].nproduces
@@ -556,39 +608,39 @@ int honk_catindex_full(struct honk_iupdates *out,
 		}
 		if (n > 1)
 			qsort(pairs, n, sizeof(*pairs), cmp_pair);
-		honk_buf_reset(&old);
 		honk_buf_reset(&path);
 		honk_buf_addf(&path, "%.*s", (int)strlen(kind_dir[kind]) - 1,
 			      kind_dir[kind]);
-		if ((err = old_shards(&old, repo, state_commit, path.buf)) < 0)
+		if ((err = old_shards(&old, &nold, &a, repo, state_commit,
+				      path.buf)) < 0)
 			goto cleanup;
-		p = old.buf;
-		end = old.buf + old.len;
-		for (i = 0; i < n && err >= 0; i = k) {
+		/* the new shards in order; old ones not among them go */
+		for (i = 0, o = 0; i < n && err >= 0; i = k) {
 			size_t g = 0;
 
 			for (k = i; k < n && !strcmp(pairs[k].ds, pairs[i].ds);
 			     k++)
 				group[g++] = pairs[k].e;
-			/* shards of datasets no longer named: removed */
-			while (p < end && strcmp(p, pairs[i].ds) < 0) {
+			honk_buf_reset(&rel);
+			shard_rel(&rel, pairs[i].ds);
+			for (; o < nold && strcmp(old[o], rel.buf) < 0 &&
+			       err >= 0;
+			     o++) {
 				honk_buf_reset(&path);
-				honk_buf_addf(&path, "%s%s", kind_dir[kind], p);
+				honk_buf_addf(&path, "%s%s", kind_dir[kind],
+					      old[o]);
 				err = push_update(out, path.buf, NULL);
-				p += strlen(p) + 1;
 			}
-			if (p < end && !strcmp(p, pairs[i].ds))
-				p += strlen(p) + 1;
+			if (o < nold && !strcmp(old[o], rel.buf))
+				o++;
 			shard_bytes(&data, group, g);
-			honk_buf_reset(&path);
-			honk_buf_addf(&path, "%s%s", kind_dir[kind],
-				      pairs[i].ds);
+			shard_path(&path, (int)kind, pairs[i].ds);
 			if (err >= 0)
 				err = push_update(out, path.buf, &data);
 		}
-		for (; p < end && err >= 0; p += strlen(p) + 1) {
+		for (; o < nold && err >= 0; o++) {
 			honk_buf_reset(&path);
-			honk_buf_addf(&path, "%s%s", kind_dir[kind], p);
+			honk_buf_addf(&path, "%s%s", kind_dir[kind], old[o]);
 			err = push_update(out, path.buf, NULL);
 		}
 	}
@@ -597,7 +649,7 @@ cleanup:
 	free(group);
 	honk_buf_release(&data);
 	honk_buf_release(&path);
-	honk_buf_release(&old);
+	honk_buf_release(&rel);
 	honk_arena_release(&a);
 	return err;
 }

@@ -11,9 +11,10 @@
  * The catalog's reverse index, kept on honk/state beside detect.yaml so
  * an incremental detection run reads only what its change reaches:
  *
- *   index/format             "honk-catindex 1"
- *   index/readers/<dataset>  the consumer files that read it
- *   index/producers/<dataset> the consumer files that produce it
+ *   index/format                    "honk-catindex 2"
+ *   index/readers/<domain>/<name>   the consumer files that read the
+ *                                   dataset <domain>.<name>
+ *   index/producers/<domain>/<name> the consumer files that produce it
  *
  * Each shard lists one consumer file a line, sorted by path:
  * "<path> <read,...|-> <produced,...|->", the path %-escaped outside

@@ -48,6 +48,10 @@ int honk_repo_open(struct honk_repo **out)
 	if (git_libgit2_init() < 0)
 		return honk_error_git(HONK_ERROR, "cannot initialise libgit2");
 	git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, 1);
+	/* keep parsed trees of any size: the catalog's and the index's
+	 * directories are looked into again and again */
+	git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE,
+			 (size_t)16 << 20);
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return honk_error_set(HONK_ERROR, "out of memory");

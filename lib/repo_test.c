@@ -358,7 +358,7 @@ static void tree_of(git_oid *out, struct honk_repo *r, const git_oid *commit)
 	git_commit_free(c);
 }
 
-static void batch_writes_one_pack_then_moves_refs(void **state)
+static void batch_writes_objects_then_moves_refs(void **state)
 {
 	struct honk_tree_update up[2] = {
 		{ "migrations/a.v1-v2.yaml", "migration: a.v1-v2\n", 19, 0 },
@@ -366,8 +366,10 @@ static void batch_writes_one_pack_then_moves_refs(void **state)
 	};
 	struct honk_repo *r = open_in("bare.git");
 	struct outcomes o = { { 0 }, 0 };
-	git_oid main, a, b, now;
+	struct honk_buf name = HONK_BUF_INIT;
+	git_oid main, a, b, now, last;
 	int packs = count_packs("bare.git");
+	size_t k;
 
 	(void)state;
 	assert_true(packs >= 0);
@@ -401,7 +403,8 @@ static void batch_writes_one_pack_then_moves_refs(void **state)
 	assert_int_equal(o.err[1], 0);
 	assert_int_equal(o.err[2], HONK_ECONFLICT);
 	assert_false(honk_batch_active(r));
-	assert_int_equal(count_packs("bare.git"), packs + 1);
+	/* a handful of objects: loose, no pack of its own */
+	assert_int_equal(count_packs("bare.git"), packs);
 	assert_true(on_disk("bare.git", &a));
 	assert_int_equal(honk_ref_lookup(&now, r, "refs/heads/honk/propose/b"),
 			 0);
@@ -416,8 +419,29 @@ static void batch_writes_one_pack_then_moves_refs(void **state)
 	assert_int_equal(honk_repo_commit(&now, r, "refs/heads/honk/propose/b",
 					  &b, up, 1, "c\n", NULL),
 			 0);
-	assert_int_equal(count_packs("bare.git"), packs + 1);
+	assert_int_equal(count_packs("bare.git"), packs);
 	assert_true(on_disk("bare.git", &now));
+
+	/* forty commits (blob, two trees, commit each): one pack for all */
+	assert_int_equal(honk_batch_begin(r), 0);
+	for (k = 0; k < 40; k++) {
+		honk_buf_reset(&name);
+		honk_buf_addf(&name, "refs/heads/honk/propose/m%zu", k);
+		up[0].data = name.buf;
+		up[0].len = name.len;
+		assert_int_equal(honk_repo_commit_onto(&last, r, name.buf, NULL,
+						       &main, up, 1, "m\n",
+						       NULL),
+				 0);
+	}
+	assert_false(on_disk("bare.git", &last));
+	assert_int_equal(honk_batch_commit(r, NULL, NULL), 0);
+	assert_int_equal(count_packs("bare.git"), packs + 1);
+	assert_true(on_disk("bare.git", &last));
+	assert_int_equal(honk_ref_lookup(&now, r, name.buf), 0);
+	assert_true(git_oid_equal(&now, &last));
+	sh("git -C bare.git fsck --strict --no-progress 2>&1 | (! grep -v '^dangling')");
+	honk_buf_release(&name);
 	honk_repo_free(r);
 }
 
@@ -682,7 +706,7 @@ int main(void)
 			commit_then_stale_cas_fails_and_writes_nothing, setup,
 			teardown),
 		cmocka_unit_test_setup_teardown(
-			batch_writes_one_pack_then_moves_refs, setup, teardown),
+			batch_writes_objects_then_moves_refs, setup, teardown),
 		cmocka_unit_test_setup_teardown(batch_abort_leaves_nothing,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(batch_trees_equal_libgit2s,
