@@ -10,7 +10,8 @@
  * updates are queued. The commit writes the table as one pack through
  * libgit2's pack builder and indexer, which fsync the pack and its index
  * when the fsync option is on (honk_repo_open turns it on), refreshes
- * the object database so the pack is seen, and then moves the refs.
+ * the object database so the pack is seen, and then moves the refs,
+ * all of them with one sync (reftx.c).
  *
  * Invariants: no queued ref is applied before every object of the batch
  * is in a pack on disk; the table is empty whenever no batch is open; a
@@ -26,6 +27,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "reftx.h"
 #include "banned.h"
 
 struct object {
@@ -724,6 +726,7 @@ cleanup:
 int honk_batch_commit(struct honk_repo *r, honk_batch_cb cb, void *payload)
 {
 	struct honk_batch *b = r->batch;
+	struct honk_refupdate *v;
 	size_t i;
 	int err;
 
@@ -736,23 +739,23 @@ int honk_batch_commit(struct honk_repo *r, honk_batch_cb cb, void *payload)
 		drop_queue(b);
 		return err;
 	}
-	for (i = 0; i < b->nq; i++) {
-		struct queued *q = &b->q[i];
-
-		err = honk_ref_update(r, q->refname, &q->target,
-				      q->has_expected ? &q->expected : NULL,
-				      q->message);
-		if (err == HONK_ECONFLICT || err == HONK_EBUSY) {
-			if (cb)
-				cb(i, q->refname, &q->target, err, payload);
-			err = 0;
-			continue;
-		}
-		if (err < 0)
-			break;
-		if (cb)
-			cb(i, q->refname, &q->target, 0, payload);
+	v = calloc(b->nq ? b->nq : 1, sizeof(*v));
+	if (!v) {
+		drop_queue(b);
+		return honk_error_set(HONK_ERROR, "out of memory");
 	}
+	for (i = 0; i < b->nq; i++) {
+		v[i].refname = b->q[i].refname;
+		v[i].message = b->q[i].message;
+		git_oid_cpy(&v[i].target, &b->q[i].target);
+		git_oid_cpy(&v[i].expected, &b->q[i].expected);
+		v[i].has_expected = b->q[i].has_expected;
+	}
+	err = honk_refs_update(r, v, b->nq);
+	for (i = 0; cb && i < b->nq; i++)
+		if (v[i].err <= 0)
+			cb(i, v[i].refname, &v[i].target, v[i].err, payload);
+	free(v);
 	drop_queue(b);
 	return err;
 }

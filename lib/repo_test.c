@@ -18,6 +18,7 @@
 
 #include "batch.h"
 #include "error.h"
+#include "reftx.h"
 #include "repo.h"
 #include "banned.h"
 
@@ -533,6 +534,87 @@ static void batch_trees_equal_libgit2s(void **state)
 	honk_repo_free(r);
 }
 
+static void set_update(struct honk_refupdate *u, const char *name,
+		       const git_oid *target, const git_oid *expected)
+{
+	memset(u, 0, sizeof(*u));
+	u->refname = name;
+	u->message = "honk: test\nsecond line";
+	git_oid_cpy(&u->target, target);
+	if (expected) {
+		git_oid_cpy(&u->expected, expected);
+		u->has_expected = 1;
+	}
+}
+
+static void refs_update_follows_gits_protocol(void **state)
+{
+	struct honk_refupdate v[9];
+	struct honk_repo *r = open_in("work");
+	git_oid main, second, now;
+
+	(void)state;
+	sh("cd work && echo 2 >x && git add x && git commit -q -m second &&"
+	   " git branch -q packed HEAD~1 && git branch -q honkfile &&"
+	   " git branch -q dir/inside && git pack-refs --all &&"
+	   " git branch -q loosefile && : >.git/refs/heads/busy.lock");
+	assert_int_equal(honk_ref_lookup(&main, r, "refs/heads/packed"), 0);
+	assert_int_equal(honk_ref_lookup(&second, r, "refs/heads/main"), 0);
+
+	set_update(&v[0], "refs/heads/honk/new", &main, NULL);
+	set_update(&v[1], "refs/heads/busy", &main, NULL);
+	set_update(&v[2], "refs/heads/packed", &second, &main);	  /* packed only
+								   */
+	set_update(&v[3], "refs/heads/main", &main, &main);	  /* stale */
+	set_update(&v[4], "refs/heads/honkfile/x", &main, NULL);  /* D/F */
+	set_update(&v[5], "refs/heads/dir", &main, NULL);	  /* F/D */
+	set_update(&v[6], "refs/heads/honk/new", &second, &main); /* chained */
+	set_update(&v[7], "refs/heads/honk/new", &main, &main);	  /* not */
+	set_update(&v[8], "refs/heads/loosefile/y", &main, NULL); /* D/F */
+	if (honk_refs_update(r, v, 9) != 0)
+		fail_msg("%s", honk_error_last());
+	assert_int_equal(v[0].err, 0);
+	assert_int_equal(v[1].err, HONK_EBUSY);
+	assert_int_equal(v[2].err, 0);
+	assert_int_equal(v[3].err, HONK_ECONFLICT);
+	assert_int_equal(v[4].err, HONK_ECONFLICT);
+	assert_int_equal(v[5].err, HONK_ECONFLICT);
+	assert_int_equal(v[6].err, 0);
+	assert_int_equal(v[7].err, HONK_ECONFLICT);
+	assert_int_equal(v[8].err, HONK_ECONFLICT);
+
+	/* what git sees */
+	assert_int_equal(honk_ref_lookup(&now, r, "refs/heads/honk/new"), 0);
+	assert_true(git_oid_equal(&now, &second));
+	assert_int_equal(honk_ref_lookup(&now, r, "refs/heads/packed"), 0);
+	assert_true(git_oid_equal(&now, &second));
+	assert_int_equal(honk_ref_lookup(&now, r, "refs/heads/main"), 0);
+	assert_true(git_oid_equal(&now, &second));
+	sh("cd work && test \"$(git rev-parse packed)\" = \"$(git rev-parse main)\"");
+	/* the foreign lock stays; none of ours is left */
+	sh("test -f work/.git/refs/heads/busy.lock && rm work/.git/refs/heads/busy.lock");
+	sh("test -z \"$(find work/.git/refs -name '*.lock')\"");
+	/* one reflog line per ref, as git writes them: old new who when msg */
+	sh("cd work && git reflog show --format='%%gs' refs/heads/honk/new >log &&"
+	   " test \"$(cat log)\" = 'honk: test' &&"
+	   " grep -q '^0\\{40\\} [0-9a-f]\\{40\\} Test <test@example.com> [0-9]* [-+][0-9]\\{4\\}	honk: test$' .git/logs/refs/heads/honk/new");
+	sh("git -C work fsck --strict --no-progress 2>&1 | (! grep -v '^dangling')");
+	honk_repo_free(r);
+
+	/* a bare repository keeps no reflogs by default */
+	r = open_in("bare.git");
+	assert_int_equal(honk_ref_lookup(&main, r, "refs/heads/main"), 0);
+	set_update(&v[0], "refs/heads/honk/b", &main, NULL);
+	assert_int_equal(honk_refs_update(r, v, 1), 0);
+	assert_int_equal(v[0].err, 0);
+	sh("test ! -e bare.git/logs/refs/heads/honk/b");
+	/* and a name honk does not write is refused before anything */
+	set_update(&v[0], "refs/heads/../x", &main, NULL);
+	assert_int_equal(honk_refs_update(r, v, 1), HONK_EUSAGE);
+	assert_int_equal(v[0].err, 1);
+	honk_repo_free(r);
+}
+
 static void commit_refuses_unsafe_paths(void **state)
 {
 	static const char *const bad[] = {
@@ -711,6 +793,8 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(batch_trees_equal_libgit2s,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			refs_update_follows_gits_protocol, setup, teardown),
 		cmocka_unit_test_setup_teardown(commit_refuses_unsafe_paths,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
