@@ -39,11 +39,11 @@ ifeq ($(DEVELOPER),1)
 WARNINGS += -Werror
 endif
 
-PKGS = libgit2 yaml-0.1 libpcre2-8 sqlite3
+PKGS = libgit2 yaml-0.1 libpcre2-8 sqlite3 zlib
 DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 DEP_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 ifeq ($(DEP_LIBS),)
-DEP_LIBS = -lgit2 -lyaml -lpcre2-8 -lsqlite3
+DEP_LIBS = -lgit2 -lyaml -lpcre2-8 -lsqlite3 -lz
 endif
 DEP_LIBS += -lpthread -lm
 CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)

@@ -7,10 +7,9 @@
  * ordinary writes are loose objects as before. Inside a batch it keeps
  * each new object in a hash table (reads are served from it, so a
  * commit can be built on a tree written a moment ago), and the ref
- * updates are queued. The commit writes the table as one pack through
- * libgit2's pack builder and indexer, which fsync the pack and its index
- * when the fsync option is on (honk_repo_open turns it on), refreshes
- * the object database so the pack is seen, and then moves the refs,
+ * updates are queued. The commit writes the table as one pack and its
+ * index, both fsynced (pack.c), refreshes the object database so the
+ * pack is seen, and then moves the refs,
  * all of them with one sync (reftx.c).
  *
  * Invariants: no queued ref is applied before every object of the batch
@@ -27,6 +26,7 @@
 
 #include "buf.h"
 #include "error.h"
+#include "pack.h"
 #include "reftx.h"
 #include "banned.h"
 
@@ -686,38 +686,32 @@ static int write_loose(struct honk_repo *r, struct batch_odb *b)
 /* Every held object onto disk, as one pack; the table is emptied. */
 static int write_pack(struct honk_repo *r, struct batch_odb *b)
 {
-	git_packbuilder *pb = NULL;
+	struct honk_packobj *v;
 	git_odb *odb = NULL;
 	size_t i;
-	int err = 0;
+	int err;
 
 	if (!b->n)
 		return 0;
 	if (b->n < BATCH_LOOSE_LIMIT)
 		return write_loose(r, b);
-	if (git_packbuilder_new(&pb, r->git) < 0) {
-		err = honk_error_git(HONK_ERROR, "cannot start a pack");
-		goto cleanup;
-	}
-	git_packbuilder_set_threads(pb, 0); /* one per processor */
+	v = malloc(b->n * sizeof(*v));
+	if (!v)
+		return honk_error_set(HONK_ERROR, "out of memory");
 	for (i = 0; i < b->n; i++) {
-		if (git_packbuilder_insert(pb, &b->v[i].id, NULL) < 0) {
-			err = honk_error_git(
-				HONK_ERROR, "cannot add an object to the pack");
-			goto cleanup;
-		}
+		git_oid_cpy(&v[i].id, &b->v[i].id);
+		v[i].type = b->v[i].type;
+		v[i].data = b->v[i].data;
+		v[i].len = b->v[i].len;
 	}
-	if (git_packbuilder_write(pb, NULL, 0, NULL, NULL) < 0) {
-		err = honk_error_git(HONK_ERROR, "cannot write the pack");
-		goto cleanup;
-	}
+	err = honk_pack_write(r, v, b->n);
+	free(v);
 	/* the pack is on disk: let the pack backend see it */
-	if (git_repository_odb(&odb, r->git) < 0 || git_odb_refresh(odb) < 0)
+	if (err == 0 &&
+	    (git_repository_odb(&odb, r->git) < 0 || git_odb_refresh(odb) < 0))
 		err = honk_error_git(HONK_ERROR,
 				     "cannot reread the object database");
-cleanup:
 	git_odb_free(odb);
-	git_packbuilder_free(pb);
 	if (err == 0)
 		clear(b);
 	return err;

@@ -449,7 +449,8 @@ int honk_refs_update(struct honk_repo *r, struct honk_refupdate *v, size_t n)
 				continue;
 			}
 			fd = open(h[i].lock,
-				  O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+				  O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+				  0666);
 		}
 		if (fd < 0) {
 			if (errno == EEXIST) {

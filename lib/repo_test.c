@@ -370,6 +370,7 @@ static void batch_writes_objects_then_moves_refs(void **state)
 	struct honk_buf name = HONK_BUF_INIT;
 	git_oid main, a, b, now, last;
 	int packs = count_packs("bare.git");
+	char *big;
 	size_t k;
 
 	(void)state;
@@ -423,13 +424,19 @@ static void batch_writes_objects_then_moves_refs(void **state)
 	assert_int_equal(count_packs("bare.git"), packs);
 	assert_true(on_disk("bare.git", &now));
 
-	/* forty commits (blob, two trees, commit each): one pack for all */
+	/* forty commits (blob, two trees, commit each): one pack for all,
+	 * one blob of them large (a long size header, many zlib chunks) */
+	big = malloc(100000);
+	assert_non_null(big);
+	for (k = 0; k < 100000; k++)
+		big[k] = (char)("honk\n"[k % 5] ^
+				(char)((k * 2654435761u) >> 29));
 	assert_int_equal(honk_batch_begin(r), 0);
 	for (k = 0; k < 40; k++) {
 		honk_buf_reset(&name);
 		honk_buf_addf(&name, "refs/heads/honk/propose/m%zu", k);
-		up[0].data = name.buf;
-		up[0].len = name.len;
+		up[0].data = k == 7 ? big : name.buf;
+		up[0].len = k == 7 ? 100000 : name.len;
 		assert_int_equal(honk_repo_commit_onto(&last, r, name.buf, NULL,
 						       &main, up, 1, "m\n",
 						       NULL),
@@ -441,7 +448,11 @@ static void batch_writes_objects_then_moves_refs(void **state)
 	assert_true(on_disk("bare.git", &last));
 	assert_int_equal(honk_ref_lookup(&now, r, name.buf), 0);
 	assert_true(git_oid_equal(&now, &last));
+	/* git checks every byte of the pack and its index */
+	sh("for p in bare.git/objects/pack/*.idx; do git verify-pack \"$p\" || exit 1; done");
+	sh("test \"$(git -C bare.git cat-file -s honk/propose/m7:migrations/b.v1-v2.yaml)\" = 100000");
 	sh("git -C bare.git fsck --strict --no-progress 2>&1 | (! grep -v '^dangling')");
+	free(big);
 	honk_buf_release(&name);
 	honk_repo_free(r);
 }
