@@ -2,7 +2,8 @@
 # The scan benchmark (the second half of make bench): honk-detect scan for
 # the dataset names of a 500-dataset catalog over a code tree of at least
 # 25 MB, against grep -rFw -f and rg -Fw -f with the same names on the same
-# tree, alternating, BENCH_ROUNDS times; medians and ratios. Reports, does
+# tree, alternating, BENCH_ROUNDS times; medians and ratios. Then how fast
+# a catastrophically backtracking --pattern becomes an error. Reports, does
 # not judge; exits non-zero only when a command fails.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
@@ -127,4 +128,28 @@ echo "$s $g" | awk '{ if ($2 > 0) printf "bench: scan/grep ratio %.2f (target <=
 if test -n "$have_rg"; then
 	echo "$s $r" | awk '{ if ($2 > 0) printf "bench: scan/rg ratio %.2f (target <= 1)\n", $1 / $2 }'
 fi
+
+# A user pattern that backtracks catastrophically on a 64 KB line: the
+# match limit must turn it into an error (exit 3), fast.
+mkdir -p "$out/slow" &&
+awk 'BEGIN { s = ""; for (i = 0; i < 65536; i++) s = s "a"; print s "b" }' \
+	>"$out/slow/x.txt" || die "cannot write $out/slow"
+rm -f "$out/backtrack.times"
+i=0
+while test "$i" -le "$rounds"; do
+	t0=$(date +%s%N)
+	"$detect" -C "$repo" scan --pattern '(a+)+$' "$PWD/$out/slow" \
+		>/dev/null 2>"$out/backtrack.err"
+	rc=$?
+	t1=$(date +%s%N)
+	test "$rc" -eq 3 || die "the backtracking pattern exited $rc, not 3"
+	# the first run warms up
+	test "$i" -eq 0 ||
+		echo "$t0 $t1" | awk '{ printf "%.4f\n", ($2 - $1) / 1e9 }' >>"$out/backtrack.times"
+	i=$((i + 1))
+done
+grep -q "hit the match limit" "$out/backtrack.err" ||
+	die "the backtracking pattern did not report the match limit"
+b=$(median "$out/backtrack.times")
+printf 'bench: catastrophic pattern on a 64 KB line: error in %.3f s, the whole process (target < 0.05)\n' "$b"
 exit 0
