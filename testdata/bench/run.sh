@@ -279,7 +279,7 @@ done
 echo "($proposals proposal branches written; the incremental runs follow one edit of $f each)"
 echo
 echo "$full_stats $git_stats" | awk '{
-	if ($5 > 0) printf "bench: full run/git update-ref of its %s refs ratio %.2f (the writes: refs cost what they cost git)\n", "'"$proposals"'", $1 / $5
+	if ($5 > 0) printf "bench: full run (read, plan, write %s branches and the index)/git update-ref writing the same branches ratio %.2f\n", "'"$proposals"'", $1 / $5
 }'
 echo "$incr_stats $full_stats" | awk '{
 	if ($5 > 0) printf "bench: incremental/full ratio %.3f (target <= 0.05)\n", $1 / $5
