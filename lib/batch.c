@@ -128,15 +128,8 @@ static int b_write(git_odb_backend *be, const git_oid *id, const void *data,
 		return 0;
 	if ((b->n + 1) * 2 > b->nslot && grow_slots(b) < 0)
 		goto oom;
-	if (b->n == b->alloc) {
-		size_t alloc = b->alloc ? b->alloc * 2 : 256;
-		struct object *v = realloc(b->v, alloc * sizeof(*v));
-
-		if (!v)
-			goto oom;
-		b->v = v;
-		b->alloc = alloc;
-	}
+	if (honk_array_reserve(&b->v, b->n, &b->alloc, sizeof(*b->v)) < 0)
+		goto oom;
 	o = &b->v[b->n];
 	o->data = malloc(len ? len : 1);
 	if (!o->data)
@@ -380,15 +373,9 @@ static int tents_set(struct tents *t, const char *name, size_t len,
 	struct tent *e = tents_find(t, name, len);
 
 	if (!e) {
-		if (t->n == t->alloc) {
-			size_t a = t->alloc ? t->alloc * 2 : 16;
-			struct tent *v = realloc(t->v, a * sizeof(*v));
-
-			if (!v)
-				return -1;
-			t->v = v;
-			t->alloc = a;
-		}
+		if (honk_array_reserve(&t->v, t->n, &t->alloc, sizeof(*t->v)) <
+		    0)
+			return -1;
 		e = &t->v[t->n];
 		if (!(e->name = malloc(len + 1)))
 			return -1;
@@ -609,15 +596,8 @@ int honk_batch_queue_ref(struct honk_repo *r, const char *refname,
 
 	if (!honk_batch_active(r))
 		return honk_error_set(HONK_EUSAGE, "no write batch is open");
-	if (b->nq == b->aq) {
-		size_t aq = b->aq ? b->aq * 2 : 64;
-		struct queued *v = realloc(b->q, aq * sizeof(*v));
-
-		if (!v)
-			return honk_error_set(HONK_ERROR, "out of memory");
-		b->q = v;
-		b->aq = aq;
-	}
+	if (honk_array_reserve(&b->q, b->nq, &b->aq, sizeof(*b->q)) < 0)
+		return HONK_ERROR;
 	q = &b->q[b->nq];
 	memset(q, 0, sizeof(*q));
 	q->refname = strdup(refname);

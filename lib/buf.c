@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "error.h"
 #include "banned.h"
 
 char honk_buf__empty[1];
@@ -194,4 +195,22 @@ int honk_buf_read_file(struct honk_buf *b, const char *path)
 	}
 	close(fd);
 	return err;
+}
+
+int honk_array_reserve(void *arrayp, size_t n, size_t *cap, size_t elem)
+{
+	void **array = arrayp, *v;
+	size_t want;
+
+	if (n < *cap)
+		return 0;
+	want = *cap ? *cap * 2 : 16;
+	if (want < *cap || (elem && want > SIZE_MAX / elem))
+		return honk_error_set(HONK_ERROR, "out of memory");
+	v = realloc(*array, want * elem);
+	if (!v)
+		return honk_error_set(HONK_ERROR, "out of memory");
+	*array = v;
+	*cap = want;
+	return 0;
 }

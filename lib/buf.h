@@ -41,6 +41,13 @@ int honk_buf_vaddf(struct honk_buf *b, const char *fmt, va_list ap);
 void honk_buf_setlen(struct honk_buf *b, size_t len);
 void honk_buf_reset(struct honk_buf *b);
 
+/*
+ * Make room for one more element in a malloc'ed array: when n == *cap,
+ * *(void **)arrayp is reallocated to twice the size (at least 16).
+ * HONK_ERROR ("out of memory") when it cannot be; the array is intact.
+ */
+int honk_array_reserve(void *arrayp, size_t n, size_t *cap, size_t elem);
+
 /* Read a whole file; fails with HONK_ELIMIT past b->max. */
 int honk_buf_read_file(struct honk_buf *b, const char *path);
 

@@ -302,17 +302,9 @@ int honk_catindex_change(struct honk_catindex *ix, const char *path,
 	struct honk_ichange *c = find_change(ix, path);
 
 	if (!c) {
-		if (ix->nch == ix->ach) {
-			size_t a = ix->ach ? ix->ach * 2 : 16;
-			struct honk_ichange *v =
-				realloc(ix->ch, a * sizeof(*v));
-
-			if (!v)
-				return honk_error_set(HONK_ERROR,
-						      "out of memory");
-			ix->ch = v;
-			ix->ach = a;
-		}
+		if (honk_array_reserve(&ix->ch, ix->nch, &ix->ach,
+				       sizeof(*ix->ch)) < 0)
+			return HONK_ERROR;
 		c = &ix->ch[ix->nch++];
 		memset(c, 0, sizeof(*c));
 		if (!(c->path = honk_arena_strdup(&ix->arena, path)))
@@ -365,15 +357,8 @@ static int push_update(struct honk_iupdates *u, const char *path,
 {
 	struct honk_tree_update *t;
 
-	if (u->n == u->cap) {
-		size_t cap = u->cap ? u->cap * 2 : 64;
-		struct honk_tree_update *v = realloc(u->v, cap * sizeof(*v));
-
-		if (!v)
-			return honk_error_set(HONK_ERROR, "out of memory");
-		u->v = v;
-		u->cap = cap;
-	}
+	if (honk_array_reserve(&u->v, u->n, &u->cap, sizeof(*u->v)) < 0)
+		return HONK_ERROR;
 	t = &u->v[u->n];
 	t->path = honk_arena_strdup(&u->arena, path);
 	t->remove = data == NULL;
@@ -414,15 +399,8 @@ static int gather(const struct honk_ientry *e, void *payload)
 {
 	struct gather *g = payload;
 
-	if (g->n == g->cap) {
-		size_t cap = g->cap ? g->cap * 2 : 16;
-		const struct honk_ientry **v = realloc(g->v, cap * sizeof(*v));
-
-		if (!v)
-			return honk_error_set(HONK_ERROR, "out of memory");
-		g->v = v;
-		g->cap = cap;
-	}
+	if (honk_array_reserve((void *)&g->v, g->n, &g->cap, sizeof(*g->v)) < 0)
+		return HONK_ERROR;
 	g->v[g->n++] = e;
 	return 0;
 }

@@ -225,15 +225,9 @@ static int add_pending(struct run *r, const struct todo *t, const char *id,
 {
 	struct pending *p;
 
-	if (r->npending == r->apending) {
-		size_t a = r->apending ? r->apending * 2 : 64;
-		struct pending *v = realloc(r->pending, a * sizeof(*v));
-
-		if (!v)
-			return honk_error_set(HONK_ERROR, "out of memory");
-		r->pending = v;
-		r->apending = a;
-	}
+	if (honk_array_reserve(&r->pending, r->npending, &r->apending,
+			       sizeof(*r->pending)) < 0)
+		return HONK_ERROR;
 	p = &r->pending[r->npending];
 	p->t = *t;
 	p->id = strdup(id);
@@ -1159,18 +1153,9 @@ int honk_detect_run(struct honk_repo *repo, const struct honk_detect_opts *o,
 			}
 			if (!read)
 				continue;
-			if (ntodo == atodo) {
-				size_t a = atodo ? atodo * 2 : 64;
-				struct todo *v = realloc(todo, a * sizeof(*v));
-
-				if (!v) {
-					err = honk_error_set(HONK_ERROR,
-							     "out of memory");
-					goto cleanup;
-				}
-				todo = v;
-				atodo = a;
-			}
+			if ((err = honk_array_reserve(&todo, ntodo, &atodo,
+						      sizeof(*todo))) < 0)
+				goto cleanup;
 			todo[ntodo].ds = i;
 			todo[ntodo].from = from;
 			todo[ntodo].to = latest;

@@ -91,18 +91,9 @@ static int load_packed(struct tx *t)
 		if (*p == '#' || *p == '^' || strlen(p) < GIT_OID_HEXSZ + 2 ||
 		    p[GIT_OID_HEXSZ] != ' ')
 			continue;
-		if (t->npacked == cap) {
-			size_t c = cap ? cap * 2 : 64;
-			struct packed *v = realloc(t->packed, c * sizeof(*v));
-
-			if (!v) {
-				err = honk_error_set(HONK_ERROR,
-						     "out of memory");
-				break;
-			}
-			t->packed = v;
-			cap = c;
-		}
+		if ((err = honk_array_reserve(&t->packed, t->npacked, &cap,
+					      sizeof(*t->packed))) < 0)
+			break;
 		if (git_oid_fromstrn(&t->packed[t->npacked].id, p,
 				     GIT_OID_HEXSZ) < 0)
 			continue;
@@ -256,21 +247,6 @@ static int current(const struct tx *t, const char *path, const char *name,
 	return 0;
 }
 
-static int write_all(int fd, const char *s, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, s, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		s += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Append the reflog entry git would write for this update. */
 static int reflog(struct tx *t, const struct honk_refupdate *u,
 		  const git_oid *old, const git_oid *target)
@@ -298,7 +274,7 @@ static int reflog(struct tx *t, const struct honk_refupdate *u,
 		      offset < 0 ? '-' : '+', abs(offset) / 60,
 		      abs(offset) % 60, (int)strcspn(msg, "\n"), msg);
 	fd = open(path.buf, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0666);
-	if (fd < 0 || write_all(fd, line.buf, line.len) < 0)
+	if (fd < 0 || honk_write_all(fd, line.buf, line.len) < 0)
 		err = honk_error_errno(HONK_ERROR, "cannot write '%s'",
 				       path.buf);
 	if (fd >= 0)
@@ -484,7 +460,7 @@ int honk_refs_update(struct honk_repo *r, struct honk_refupdate *v, size_t n)
 			git_oid_cpy(&h[i].old, &now);
 		git_oid_tostr(hex, GIT_OID_HEXSZ + 1, &h[i].target);
 		hex[GIT_OID_HEXSZ] = '\n';
-		if (write_all(fd, hex, GIT_OID_HEXSZ + 1) < 0) {
+		if (honk_write_all(fd, hex, GIT_OID_HEXSZ + 1) < 0) {
 			err = honk_error_errno(HONK_ERROR, "cannot write '%s'",
 					       h[i].lock);
 			close(fd);

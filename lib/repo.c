@@ -353,38 +353,16 @@ int honk_snapshot_entry(git_oid *out, unsigned int *mode,
 int honk_snapshot_read(struct honk_buf *out, struct honk_snapshot *s,
 		       const char *path)
 {
-	git_tree_entry *te = NULL;
+	unsigned int mode;
+	git_oid id;
 	int err;
 
-	if (s->index) {
-		const git_index_entry *e =
-			git_index_get_bypath(s->index, path, 0);
-
-		if (!e)
-			return honk_error_set(HONK_ENOTFOUND,
-					      "'%s' is not in the index", path);
-		if (!S_ISREG(e->mode))
-			return honk_error_set(HONK_EINVALID,
-					      "'%s' is not a regular file",
-					      path);
-		return honk_repo_read_blob(out, s->repo, &e->id);
-	}
-	err = git_tree_entry_bypath(&te, s->tree, path);
-	if (err == GIT_ENOTFOUND)
-		return honk_error_set(HONK_ENOTFOUND,
-				      "'%s' does not exist at %s", path,
-				      s->desc);
-	if (err < 0)
-		return honk_error_git(HONK_ERROR, "cannot look up '%s'", path);
-	if (git_tree_entry_filemode(te) != GIT_FILEMODE_BLOB &&
-	    git_tree_entry_filemode(te) != GIT_FILEMODE_BLOB_EXECUTABLE) {
-		git_tree_entry_free(te);
+	if ((err = honk_snapshot_entry(&id, &mode, s, path)) < 0)
+		return err;
+	if (mode != GIT_FILEMODE_BLOB && mode != GIT_FILEMODE_BLOB_EXECUTABLE)
 		return honk_error_set(HONK_EINVALID,
 				      "'%s' is not a regular file", path);
-	}
-	err = honk_repo_read_blob(out, s->repo, git_tree_entry_id(te));
-	git_tree_entry_free(te);
-	return err;
+	return honk_repo_read_blob(out, s->repo, &id);
 }
 
 int honk_ref_lookup(git_oid *out, struct honk_repo *r, const char *refname)
@@ -859,7 +837,7 @@ int honk_repo_lock(struct honk_lock *l, struct honk_repo *r, const char *name)
 	return err;
 }
 
-static int write_all(int fd, const void *data, size_t len)
+int honk_write_all(int fd, const void *data, size_t len)
 {
 	const char *p = data;
 
@@ -896,7 +874,7 @@ int honk_file_write_atomic(const char *path, const void *data, size_t len)
 						 lock.buf);
 		goto cleanup;
 	}
-	if (write_all(fd, data, len) < 0 || fsync(fd) < 0) {
+	if (honk_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
 		err = honk_error_errno(HONK_ERROR, "cannot write '%s'",
 				       lock.buf);
 		goto unlink_lock;

@@ -190,6 +190,9 @@ void honk_lock_release(struct honk_lock *l);
 /* The lock <common git dir>/honk-<name>.lock; name must be a valid name. */
 int honk_repo_lock(struct honk_lock *l, struct honk_repo *r, const char *name);
 
+/* Write all of data to fd, again on EINTR; -1 (errno set) on failure. */
+int honk_write_all(int fd, const void *data, size_t len);
+
 /*
  * Replace path atomically: write path.lock (O_EXCL: HONK_EBUSY when it
  * exists), fsync, rename over path, fsync the directory.
