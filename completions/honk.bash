@@ -1,4 +1,4 @@
-# bash completion for honk-status and honk-detect            -*- shell-script -*-
+# bash completion for honk-status, honk-detect and honk-gen  -*- shell-script -*-
 
 # What every honk command shares: the words, the common options and their
 # values. Returns 0 when it filled COMPREPLY.
@@ -142,3 +142,51 @@ _honk_detect()
 	esac
 } &&
 	complete -F _honk_detect honk-detect
+
+_honk_gen()
+{
+	local cur prev words cword
+	_honk_words
+
+	local commands="rewrite"
+	local common="-C --json -q --quiet -v --verbose --color= -h --help --version"
+
+	_honk_common && return
+	case $prev in
+	--rules)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return
+		;;
+	esac
+
+	local i command=
+	for ((i = 1; i < cword; i++)); do
+		case ${words[i]} in
+		-C | --rules) ((i++)) ;;
+		-*) ;;
+		*)
+			command=${words[i]}
+			break
+			;;
+		esac
+	done
+
+	if [[ -z $command ]]; then
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "$common" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+		fi
+		return
+	fi
+	case $command in
+	rewrite)
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "--rules --write $common" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -d -- "$cur"))
+		fi
+		;;
+	esac
+} &&
+	complete -F _honk_gen honk-gen

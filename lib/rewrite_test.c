@@ -1,0 +1,224 @@
+/*
+ * The rewrite engine: rules files and their errors, sed's order of
+ * application (and the one-pass path that must agree with it), globs,
+ * groups, limits, bytes kept as they are.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "diag.h"
+#include "error.h"
+#include "rewrite.h"
+#include "banned.h"
+
+static struct honk_rule_set *load(const char *yaml)
+{
+	struct honk_diags d = HONK_DIAGS_INIT;
+	struct honk_rule_set *rs = NULL;
+
+	if (honk_rules_parse(&rs, "rewrite.yaml", yaml, strlen(yaml), &d) !=
+	    0) {
+		honk_diags_print(&d, stderr);
+		fail_msg("rules did not load");
+	}
+	honk_diags_release(&d);
+	return rs;
+}
+
+/* The rules on text, at path; the result, or text when unchanged. */
+static char *apply(const struct honk_rule_set *rs, const char *path,
+		   const char *text)
+{
+	struct honk_buf out = HONK_BUF_INIT;
+	int changed = -1;
+
+	assert_int_equal(honk_rules_apply(&out, &changed, rs, path, text,
+					  strlen(text)),
+			 0);
+	assert_true(changed == 0 || changed == 1);
+	if (!changed) {
+		honk_buf_reset(&out);
+		honk_buf_addstr(&out, text);
+	}
+	return honk_buf_detach(&out, NULL);
+}
+
+static void check(const char *yaml, const char *path, const char *in,
+		  const char *want)
+{
+	struct honk_rule_set *rs = load(yaml);
+	char *got = apply(rs, path, in);
+
+	assert_string_equal(got, want);
+	free(got);
+	honk_rules_free(rs);
+}
+
+static void errors_have_positions(void **state)
+{
+	struct honk_diags d = HONK_DIAGS_INIT;
+	struct honk_rule_set *rs = NULL;
+	struct honk_buf all = HONK_BUF_INIT;
+	const char *bad = "rules:\n"
+			  "  - {pattern: 'a(', replace: b}\n"
+			  "  - {pattern: x, replace: y, fils: [a]}\n"
+			  "  - {pattern: z}\n";
+	size_t i;
+
+	(void)state;
+	assert_int_equal(honk_rules_parse(&rs, "r.yaml", bad, strlen(bad), &d),
+			 HONK_EINVALID);
+	assert_null(rs);
+	honk_diags_sort(&d);
+	for (i = 0; i < d.n; i++)
+		honk_buf_addf(&all, "%s:%u:%u: %s\n", d.v[i].path, d.v[i].line,
+			      d.v[i].col, d.v[i].msg);
+	assert_non_null(strstr(
+		all.buf,
+		"r.yaml:2:15: pattern 'a(' at offset 2: missing closing parenthesis"));
+	assert_non_null(strstr(all.buf, "r.yaml:3:30: unknown key 'fils'"));
+	assert_non_null(strstr(all.buf, "did you mean 'files'?"));
+	assert_non_null(strstr(all.buf, "r.yaml:4:5:"));
+	assert_non_null(strstr(all.buf, "replace"));
+	honk_buf_release(&all);
+	honk_diags_release(&d);
+
+	/* not a list, not a map, aliases: refused like every YAML of honk */
+	assert_int_equal(honk_rules_parse(&rs, "r.yaml", "rules: 3\n", 9, &d),
+			 HONK_EINVALID);
+	assert_int_equal(honk_rules_parse(&rs, "r.yaml", "- a\n", 4, &d),
+			 HONK_EINVALID);
+	assert_int_equal(honk_rules_parse(&rs, "r.yaml", "rules: &a [*a]\n", 15,
+					  &d),
+			 HONK_EINVALID);
+	honk_diags_release(&d);
+}
+
+static void words_as_words(void **state)
+{
+	(void)state;
+	/* every rule a word rename: the one-pass path */
+	check("rules:\n"
+	      "  - {pattern: '\\bcol_1\\b', replace: column_1}\n"
+	      "  - {pattern: '\\bts\\b', replace: played_at}\n",
+	      "a.sql", "col_1 col_10 xcol_1 col_1x (col_1) ts,ts_x\n",
+	      "column_1 col_10 xcol_1 col_1x (column_1) played_at,ts_x\n");
+}
+
+static void in_order_like_sed(void **state)
+{
+	(void)state;
+	/* a later rule sees what an earlier one wrote */
+	check("rules:\n"
+	      "  - {pattern: '\\bts\\b', replace: time}\n"
+	      "  - {pattern: '\\btime\\b', replace: t2}\n",
+	      "a.sql", "ts time x\n", "t2 t2 x\n");
+	/* an earlier one does not see what a later one wrote */
+	check("rules:\n"
+	      "  - {pattern: '\\btime\\b', replace: t2}\n"
+	      "  - {pattern: '\\bts\\b', replace: time}\n",
+	      "a.sql", "ts time x\n", "time t2 x\n");
+	/* the same word twice: the first rule has it */
+	check("rules:\n"
+	      "  - {pattern: '\\bts\\b', replace: one}\n"
+	      "  - {pattern: '\\bts\\b', replace: two}\n",
+	      "a.sql", "ts\n", "one\n");
+	/* rules that undo each other change nothing */
+	check("rules:\n"
+	      "  - {pattern: a, replace: b}\n"
+	      "  - {pattern: b, replace: a}\n",
+	      "a.sql", "a\n", "a\n");
+}
+
+static void literals_never_skip_a_match(void **state)
+{
+	(void)state;
+	check("rules: [{pattern: 'colou?r', replace: C}]\n", "f",
+	      "color colour\n", "C C\n");
+	check("rules: [{pattern: 'ab+c', replace: X}]\n", "f", "abbbc ac\n",
+	      "X ac\n");
+	check("rules: [{pattern: 'x{0,1}yz', replace: Q}]\n", "f", "yz xyz\n",
+	      "Q Q\n");
+	check("rules: [{pattern: 'a(bc)*d', replace: R}]\n", "f", "ad abcd\n",
+	      "R R\n");
+	check("rules: [{pattern: 'v[0-9]+_x', replace: W}]\n", "f", "v12_x\n",
+	      "W\n");
+	check("rules: [{pattern: 'one|two', replace: N}]\n", "f", "two\n",
+	      "N\n");
+	check("rules: [{pattern: '(?i)abc', replace: L}]\n", "f", "ABC\n",
+	      "L\n");
+	check("rules: [{pattern: 'a\\.b', replace: D}]\n", "f", "a.b axb\n",
+	      "D axb\n");
+}
+
+static void groups_lines_and_bytes(void **state)
+{
+	(void)state;
+	check("rules: [{pattern: '(\\w+)_v3\\b', replace: '${1}_v4'}]\n", "f",
+	      "user_plays_v3 x_v31\n", "user_plays_v4 x_v31\n");
+	/* ^ and $ at every line, CRLF and invalid UTF-8 kept */
+	check("rules: [{pattern: '^-- (\\w+)$', replace: '-- [$1]'}]\n", "f",
+	      "-- a\n-- b c\n-- d\n", "-- [a]\n-- b c\n-- [d]\n");
+	check("rules: [{pattern: '\\bts\\b', replace: t}]\n", "f",
+	      "ts\r\n\xff\xfe ts\r\n", "t\r\n\xff\xfe t\r\n");
+	check("rules: [{pattern: 'x', replace: '$$'}]\n", "f", "axb\n",
+	      "a$b\n");
+}
+
+static void globs_choose_files(void **state)
+{
+	const char *yaml =
+		"rules:\n"
+		"  - {pattern: '\\bts\\b', replace: sql, files: ['sql/*.sql']}\n"
+		"  - {pattern: '\\bts\\b', replace: conf, files: ['**/*.yaml']}\n";
+
+	(void)state;
+	check(yaml, "sql/a.sql", "ts\n", "sql\n");
+	check(yaml, "sql/deep/a.sql", "ts\n", "ts\n");
+	check(yaml, "conf/x/a.yaml", "ts\n", "conf\n");
+	check(yaml, "README", "ts\n", "ts\n");
+}
+
+static void catastrophic_is_an_error(void **state)
+{
+	struct honk_rule_set *rs =
+		load("rules: [{pattern: '(a+)+$', replace: x}]\n");
+	struct honk_buf out = HONK_BUF_INIT;
+	char line[4096];
+	int changed;
+
+	(void)state;
+	memset(line, 'a', sizeof(line) - 2);
+	line[sizeof(line) - 2] = 'b';
+	line[sizeof(line) - 1] = '\0';
+	assert_int_equal(honk_rules_apply(&out, &changed, rs, "slow.txt", line,
+					  strlen(line)),
+			 HONK_ELIMIT);
+	assert_non_null(strstr(
+		honk_error_last(),
+		"rewrite.yaml:1:19: pattern '(a+)+$' hit the match limit on slow.txt"));
+	honk_buf_release(&out);
+	honk_rules_free(rs);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(errors_have_positions),
+		cmocka_unit_test(words_as_words),
+		cmocka_unit_test(in_order_like_sed),
+		cmocka_unit_test(literals_never_skip_a_match),
+		cmocka_unit_test(groups_lines_and_bytes),
+		cmocka_unit_test(globs_choose_files),
+		cmocka_unit_test(catastrophic_is_an_error),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
