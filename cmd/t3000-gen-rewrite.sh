@@ -7,6 +7,7 @@ test_expect_success 'setup: a consumer tree with things to leave alone' '
 	printf "SELECT user_id, ts\nFROM analytics.user_plays_v3\nWHERE ts > 0\n" >tree/sql/daily.sql &&
 	printf -- "-- ts is the play time\r\nSELECT ts FROM t\r\n" >tree/sql/lib/crlf.sql &&
 	printf "table: analytics.user_plays_v3\nfield: ts\n" >tree/conf/pipe.yaml &&
+	printf "field: ts\n" >tree/conf/run.yaml && chmod 755 tree/conf/run.yaml &&
 	printf "ts analytics.user_plays_v3\n" >tree/README &&
 	printf "ts\0analytics.user_plays_v3\n" >tree/sql/blob.sql &&
 	printf "ts analytics.user_plays_v3\n" >tree/.git/config &&
@@ -27,10 +28,11 @@ test_expect_success 'setup: a consumer tree with things to leave alone' '
 
 test_expect_success 'the patch changes what the rules say, only there' '
 	honk-gen rewrite --rules rules.yaml tree >patch 2>err &&
-	grep "2 rules, 3 files would change" err &&
+	grep "2 rules, 4 files would change" err &&
 	grep "^diff --git" patch >files &&
 	cat >expect <<-\EOF &&
 	diff --git a/tree/conf/pipe.yaml b/tree/conf/pipe.yaml
+	diff --git a/tree/conf/run.yaml b/tree/conf/run.yaml
 	diff --git a/tree/sql/daily.sql b/tree/sql/daily.sql
 	diff --git a/tree/sql/lib/crlf.sql b/tree/sql/lib/crlf.sql
 	EOF
@@ -50,7 +52,10 @@ test_expect_success 'git apply of the patch gives what --write writes' '
 	printf "SELECT user_id, played_at\nFROM analytics.user_plays_v4\nWHERE played_at > 0\n" >expect &&
 	test_cmp expect tree/sql/daily.sql &&
 	printf -- "-- played_at is the play time\r\nSELECT played_at FROM t\r\n" >expect &&
-	test_cmp expect tree/sql/lib/crlf.sql
+	test_cmp expect tree/sql/lib/crlf.sql &&
+	# each file keeps its mode; nothing of the rewrite is left behind
+	test -x tree/conf/run.yaml && test ! -x tree/conf/pipe.yaml &&
+	test -z "$(find tree -name "*.honk-*")"
 '
 
 test_expect_success 'links, binaries, .git and what is outside stay as they were' '
@@ -70,9 +75,9 @@ test_expect_success '--json: one object per changed file' '
 	honk-gen --json -q rewrite --rules rules.yaml tree >out.json &&
 	if command -v jq >/dev/null 2>&1; then
 		jq -r ".[].path" out.json >paths &&
-		printf "tree/conf/pipe.yaml\ntree/sql/daily.sql\ntree/sql/lib/crlf.sql\n" >expect &&
+		printf "tree/conf/pipe.yaml\ntree/conf/run.yaml\ntree/sql/daily.sql\ntree/sql/lib/crlf.sql\n" >expect &&
 		test_cmp expect paths &&
-		jq -r ".[1].patch" out.json | grep "^+FROM analytics.user_plays_v4$"
+		jq -r ".[2].patch" out.json | grep "^+FROM analytics.user_plays_v4$"
 	fi
 '
 

@@ -602,12 +602,20 @@ int honk_rules_apply(struct honk_buf *out, int *changed,
 
 /* ---- a directory ---------------------------------------------------- */
 
+/* A directory's scratch file for replacing its files (replace_file). */
+struct scratch {
+	struct honk_buf dir;  /* the directory it is in, "" when none */
+	struct honk_buf path; /* its name */
+	int exchange;	      /* 0 unknown, 1 works, -1 not supported */
+};
+
 struct walk {
 	const struct honk_rule_set *rs;
 	const struct honk_rewrite_opts *o;
 	honk_rewrite_cb cb;
 	void *payload;
 	struct honk_buf data, out, shown, patch;
+	struct scratch scratch;
 };
 
 static int cmp_name(const void *a, const void *b)
@@ -615,12 +623,76 @@ static int cmp_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int replace_file(const char *path, const char *data, size_t len,
-			mode_t mode)
+/*
+ * Replacing files. A new file per rewrite means a new inode per file,
+ * which is most of the cost of rewriting a large tree in place. So each
+ * directory gets one scratch file: the new content is written into it
+ * and it is exchanged with the file (renameat2 RENAME_EXCHANGE: the name
+ * points at the old content or the new, never at neither), and the old
+ * inode, now under the scratch name, takes the next file's content.
+ * Where exchange is not supported: a temporary file renamed over.
+ */
+static void scratch_drop(struct scratch *sc)
 {
+	if (sc->path.len)
+		unlink(sc->path.buf);
+	honk_buf_reset(&sc->path);
+	honk_buf_reset(&sc->dir);
+}
+
+static int write_into(const char *path, int flags, const char *data, size_t len,
+		      mode_t mode)
+{
+	int fd = open(path, flags | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	if (fd < 0)
+		return -1;
+	if (honk_write_all(fd, data, len) < 0 || fchmod(fd, mode & 07777) < 0) {
+		close(fd);
+		return -1;
+	}
+	return close(fd);
+}
+
+static int replace_file(struct scratch *sc, const char *path, const char *data,
+			size_t len, mode_t mode)
+{
+	const char *slash = strrchr(path, '/');
+	size_t dlen = slash ? (size_t)(slash - path) : 0;
 	struct honk_buf tmp = HONK_BUF_INIT;
 	int fd, err = 0;
 
+	if (sc->exchange >= 0) {
+		if (sc->dir.len != dlen || memcmp(sc->dir.buf, path, dlen) ||
+		    !sc->path.len) {
+			scratch_drop(sc);
+			honk_buf_add(&sc->dir, path, dlen);
+			honk_buf_addf(&sc->path, "%.*s%s.honk-XXXXXX",
+				      (int)dlen, path, dlen ? "/" : "");
+			fd = mkstemp(sc->path.buf);
+			if (fd < 0) {
+				err = honk_error_errno(
+					HONK_ERROR, "cannot write beside '%s'",
+					path);
+				honk_buf_reset(&sc->path);
+				return err;
+			}
+			close(fd);
+		}
+		if (write_into(sc->path.buf, O_TRUNC, data, len, mode) < 0)
+			return honk_error_errno(HONK_ERROR, "cannot write '%s'",
+						sc->path.buf);
+		if (renameat2(AT_FDCWD, sc->path.buf, AT_FDCWD, path,
+			      RENAME_EXCHANGE) == 0) {
+			sc->exchange = 1;
+			return 0;
+		}
+		if (sc->exchange == 1 || (errno != EINVAL && errno != ENOSYS))
+			return honk_error_errno(HONK_ERROR,
+						"cannot replace '%s'", path);
+		sc->exchange = -1; /* this file system cannot exchange */
+		scratch_drop(sc);
+	}
 	honk_buf_addf(&tmp, "%s.honk-XXXXXX", path);
 	fd = mkstemp(tmp.buf);
 	if (fd < 0) {
@@ -628,8 +700,8 @@ static int replace_file(const char *path, const char *data, size_t len,
 				       path);
 		goto cleanup;
 	}
-	if (honk_write_all(fd, data, len) < 0 || fchmod(fd, mode & 07777) < 0 ||
-	    close(fd) < 0) {
+	close(fd);
+	if (write_into(tmp.buf, O_TRUNC, data, len, mode) < 0) {
 		err = honk_error_errno(HONK_ERROR, "cannot write '%s'",
 				       tmp.buf);
 		unlink(tmp.buf);
@@ -809,8 +881,8 @@ static int one_file(struct walk *w, const char *full, const char *rel,
 		honk_buf_reset(&w->patch);
 		honk_buf_add(&w->patch, text.ptr, text.size);
 	}
-	if (w->o->write &&
-	    (err = replace_file(full, w->out.buf, w->out.len, mode)) < 0)
+	if (w->o->write && (err = replace_file(&w->scratch, full, w->out.buf,
+					       w->out.len, mode)) < 0)
 		goto cleanup;
 	err = w->cb(w->shown.buf, w->patch.buf, w->patch.len, w->payload);
 cleanup:
@@ -906,6 +978,7 @@ int honk_rewrite_dir(const struct honk_rule_set *rs, const char *dir,
 		goto cleanup;
 	}
 	err = walk_dir(&w, &full, full.len + 1, 0);
+	scratch_drop(&w.scratch);
 	git_libgit2_shutdown();
 cleanup:
 	honk_buf_release(&full);
@@ -913,5 +986,7 @@ cleanup:
 	honk_buf_release(&w.out);
 	honk_buf_release(&w.shown);
 	honk_buf_release(&w.patch);
+	honk_buf_release(&w.scratch.dir);
+	honk_buf_release(&w.scratch.path);
 	return err;
 }
