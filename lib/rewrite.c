@@ -36,6 +36,7 @@
 #include "error.h"
 #include "repo.h"
 #include "scan.h"
+#include "sha1.h"
 #include "yaml.h"
 #include "banned.h"
 
@@ -719,21 +720,41 @@ cleanup:
 /* The lines of data: starts[i] for line i; starts[n] is len. */
 static size_t *split_lines(const char *data, size_t len, size_t *n)
 {
-	size_t count = 0, i, k = 0, *v;
+	const char *p = data, *end = data + len, *nl;
+	size_t count = 0, k = 0, *v;
 
-	for (i = 0; i < len; i++)
-		count += data[i] == '\n';
-	count += len && data[len - 1] != '\n';
+	for (; p < end && (nl = memchr(p, '\n', (size_t)(end - p))); p = nl + 1)
+		count++;
+	count += p < end; /* a last line without a newline */
 	v = malloc((count + 1) * sizeof(*v));
 	if (!v)
 		return NULL;
-	v[k++] = 0;
-	for (i = 0; i < len; i++)
-		if (data[i] == '\n' && i + 1 < len)
-			v[k++] = i + 1;
+	for (p = data; k < count; k++) {
+		v[k] = (size_t)(p - data);
+		nl = memchr(p, '\n', (size_t)(end - p));
+		p = nl ? nl + 1 : end;
+	}
 	v[count] = len;
 	*n = count;
 	return v;
+}
+
+/* A blob's id as git names it, abbreviated, for a patch's index line. */
+static void blob_abbrev(char out[8], const char *data, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+	struct honk_sha1 s;
+	unsigned char sum[20];
+	char hdr[32];
+	int i, n = snprintf(hdr, sizeof(hdr), "blob %zu", len);
+
+	honk_sha1_init(&s);
+	honk_sha1_update(&s, hdr, (size_t)n + 1); /* with its NUL */
+	honk_sha1_update(&s, data, len);
+	honk_sha1_final(&s, sum);
+	for (i = 0; i < 7; i++)
+		out[i] = digits[(sum[i / 2] >> (i % 2 ? 0 : 4)) & 15];
+	out[7] = '\0';
 }
 
 static void add_line(struct honk_buf *b, char sign, const char *data,
@@ -766,7 +787,6 @@ static int line_diff(struct honk_buf *out, const char *shown, mode_t mode,
 		     const char *a, size_t alen, const char *b, size_t blen)
 {
 	size_t na, nb, *la = split_lines(a, alen, &na), *lb = NULL, i, j;
-	git_oid ia, ib;
 	char ha[8], hb[8];
 	int err = 0;
 
@@ -778,10 +798,8 @@ static int line_diff(struct honk_buf *out, const char *shown, mode_t mode,
 		err = 1;
 		goto cleanup;
 	}
-	git_odb_hash(&ia, a, alen, GIT_OBJECT_BLOB);
-	git_odb_hash(&ib, b, blen, GIT_OBJECT_BLOB);
-	git_oid_tostr(ha, sizeof(ha), &ia);
-	git_oid_tostr(hb, sizeof(hb), &ib);
+	blob_abbrev(ha, a, alen);
+	blob_abbrev(hb, b, blen);
 	honk_buf_reset(out);
 	honk_buf_addf(
 		out,
