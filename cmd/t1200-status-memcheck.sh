@@ -1,5 +1,5 @@
 #!/bin/sh
-test_description='honk-status under valgrind: no leak, no error (plain builds only)'
+test_description='honk-status, honk-detect and honk-gen under valgrind: no leak, no error (plain builds only)'
 . "$(dirname "$0")/test-lib.sh"
 
 # ASan and valgrind do not mix; the sanitizer run checks leaks itself.
@@ -52,6 +52,28 @@ if test -n "$memcheck"; then
 		$memcheck "$HONK_BUILD_DIR/honk-detect" -C cat scan "$HONK_TESTDATA/demo/repos" >/dev/null 2>&1 &&
 		$memcheck "$HONK_BUILD_DIR/honk-detect" -C cat -q >/dev/null &&
 		$memcheck "$HONK_BUILD_DIR/honk-detect" -C cat -q >/dev/null
+	'
+
+	test_expect_success 'honk-detect: an incremental run through the catalog index' '
+		printf "# reviewed\n" >>cat/consumers/royalty/royalty-reports.yaml &&
+		git -C cat commit -q -am "a note" &&
+		$memcheck "$HONK_BUILD_DIR/honk-detect" -C cat >out &&
+		grep "^incremental" out
+	'
+
+	# word renames only: other rules run PCRE2 JIT code (see above)
+	test_expect_success 'honk-gen rewrite, its patch, --write and bad rules' '
+		mkdir -p tree/sql && printf "SELECT ts FROM t\n" >tree/sql/a.sql &&
+		cat >r.yaml <<-\EOF &&
+		rules:
+		  - {pattern: '\''\bts\b'\'', replace: played_at}
+		EOF
+		$memcheck "$HONK_BUILD_DIR/honk-gen" rewrite --rules r.yaml tree >patch &&
+		grep "^+SELECT played_at FROM t$" patch &&
+		$memcheck "$HONK_BUILD_DIR/honk-gen" --json -q rewrite --rules r.yaml --write tree >/dev/null &&
+		grep "^SELECT played_at FROM t$" tree/sql/a.sql &&
+		printf "rules:\n  - {pattern: \"(\", replace: x, fils: []}\n" >bad.yaml &&
+		test_expect_code 3 $memcheck "$HONK_BUILD_DIR/honk-gen" rewrite --rules bad.yaml tree 2>/dev/null
 	'
 fi
 

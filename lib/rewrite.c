@@ -118,8 +118,10 @@ static size_t quantifier(const char *p, int *zero)
 		q++;
 	} else if (*q == '+') {
 		q++;
-	} else if (*q == '{' && q[1] >= '0' && q[1] <= '9') {
-		*zero = q[1] == '0' && (q[2] == ',' || q[2] == '}');
+	} else if (*q == '{' && ((q[1] >= '0' && q[1] <= '9') || q[1] == ',')) {
+		/* {n}, {n,m}, and {,m}, which newer PCRE2 reads as {0,m} */
+		*zero = q[1] == ',' ||
+			(q[1] == '0' && (q[2] == ',' || q[2] == '}'));
 		while (*q && *q != '}')
 			q++;
 		if (*q)
@@ -155,8 +157,9 @@ static char *required_literal(const char *p, size_t *len)
 		if (*p == '\\' && p[1]) {
 			char e = p[1];
 
-			if (strchr("xoNpPcgkuQE", e))
-				return NULL; /* escapes with arguments */
+			/* escapes with arguments, octal and back references */
+			if (strchr("xoNpPcgkuQE", e) || (e >= '0' && e <= '9'))
+				return NULL;
 			if (!((e >= 'a' && e <= 'z') ||
 			      (e >= 'A' && e <= 'Z') || (e >= '0' && e <= '9')))
 				lit = (unsigned char)e;
@@ -535,8 +538,8 @@ static int word_hit(size_t lit, size_t start, size_t end, void *payload)
 	for (k = w->rs->first[lit]; k < w->rs->n; k = w->rs->v[k].next_same)
 		if (applies(&w->rs->v[k], w->path))
 			break;
-	if (k == w->rs->n)
-		return 0;
+	if (k == w->rs->n || start < w->last)
+		return 0; /* no rule here, or inside what was replaced */
 	r = &w->rs->v[k];
 	if (!w->changed)
 		honk_buf_reset(w->out);

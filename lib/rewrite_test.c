@@ -156,6 +156,11 @@ static void literals_never_skip_a_match(void **state)
 	      "L\n");
 	check("rules: [{pattern: 'a\\.b', replace: D}]\n", "f", "a.b axb\n",
 	      "D axb\n");
+	/* octal: \012 is a newline, not the text "12" */
+	check("rules: [{pattern: 'a\\012b', replace: O}]\n", "f", "a\nb\n",
+	      "O\n");
+	check("rules: [{pattern: '(x)y\\1z', replace: B}]\n", "f", "xyxz\n",
+	      "B\n");
 }
 
 static void groups_lines_and_bytes(void **state)
