@@ -21,7 +21,8 @@
 #include "error.h"
 #include "banned.h"
 
-#define FORMAT "honk-catindex 2\n"
+#define FORMAT	  "honk-catindex 2\n"
+#define SHARD_MAX ((size_t)256 << 20) /* 50,000 readers take a few MiB */
 
 struct honk_ichange {
 	const char *path;
@@ -195,18 +196,20 @@ static int read_shard(struct honk_catindex *ix, int kind, const char *ds,
 
 	*out = NULL;
 	*n = 0;
+	honk_buf_init(&blob, SHARD_MAX);
 	shard_path(&path, kind, ds);
 	err = git_tree_entry_bypath(&te, ix->tree, path.buf);
 	if (err == GIT_ENOTFOUND) {
 		err = 0;
 		goto cleanup;
 	}
-	if (err < 0 || (err = honk_repo_read_blob(&blob, ix->repo,
-						  git_tree_entry_id(te))) < 0) {
-		err = honk_error_git(
-			HONK_ERROR, "cannot read '%s' on honk/state", path.buf);
-		goto cleanup;
-	}
+	if (err < 0)
+		goto git_failed;
+	err = honk_repo_read_blob(&blob, ix->repo, git_tree_entry_id(te));
+	if (err == HONK_ELIMIT)
+		goto bad; /* no shard is that large: damaged */
+	if (err < 0)
+		goto git_failed;
 	for (i = 0; i < blob.len; i++)
 		lines += blob.buf[i] == '\n';
 	*out = honk_arena_alloc(&ix->arena, (lines + 1) * sizeof(**out));
@@ -231,6 +234,10 @@ static int read_shard(struct honk_catindex *ix, int kind, const char *ds,
 		(*n)++;
 		p = nl + 1;
 	}
+	goto cleanup;
+git_failed:
+	err = honk_error_git(HONK_ERROR, "cannot read '%s' on honk/state",
+			     path.buf);
 	goto cleanup;
 bad:
 	err = honk_error_set(HONK_EINVALID, "honk/state: '%s' is damaged",

@@ -35,6 +35,7 @@
 #include "names.h"
 #include "impact.h"
 #include "plan.h"
+#include "yaml.h"
 #include "banned.h"
 
 #define STATE_REF "refs/heads/honk/state"
@@ -869,6 +870,7 @@ static int parse_consumer(struct honk_catalog *out, struct run *r,
 	int err;
 
 	*co = NULL;
+	honk_buf_init(&data, HONK_YAML_MAX_SIZE); /* as the full load caps */
 	if ((err = honk_repo_read_blob(&data, r->repo, blob)) < 0) {
 		honk_buf_release(&data);
 		return err == HONK_ELIMIT ? 0 : err;
