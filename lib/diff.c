@@ -100,6 +100,77 @@ static int diff_fields(struct honk_diff *d, const char *base,
 		       const struct honk_field *from, size_t nfrom,
 		       const struct honk_field *to, size_t nto);
 
+/* The types a field can hold: a union's variants, or its one type. */
+static size_t members(const struct honk_field *f, const enum honk_ftype **v)
+{
+	if (f->type == HONK_T_UNION) {
+		*v = f->variants;
+		return f->nvariants;
+	}
+	*v = &f->type;
+	return 1;
+}
+
+static int holds(const enum honk_ftype *v, size_t n, enum honk_ftype t)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i] == t)
+			return 1;
+	return 0;
+}
+
+/* "union(array|record|string)", or the type's name. */
+static const char *type_label(struct honk_diff *d, const struct honk_field *f)
+{
+	struct honk_buf b = HONK_BUF_INIT;
+	const char *s;
+	size_t i;
+
+	if (f->type != HONK_T_UNION)
+		return honk_ftype_names[f->type];
+	honk_buf_addstr(&b, "union(");
+	for (i = 0; i < f->nvariants; i++)
+		honk_buf_addf(&b, "%s%s", i ? "|" : "",
+			      honk_ftype_names[f->variants[i]]);
+	honk_buf_addch(&b, ')');
+	s = honk_arena_strdup(&d->arena, b.buf);
+	honk_buf_release(&b);
+	return s;
+}
+
+/*
+ * A union on either side: a type that joins is a widening (a new reader
+ * takes every old value; an old one may meet a value it does not know),
+ * a type that leaves a narrowing, both at once a change.
+ */
+static int diff_union(struct honk_diff *d, const char *path,
+		      const struct honk_field *a, const struct honk_field *b)
+{
+	const enum honk_ftype *va, *vb;
+	size_t na = members(a, &va), nb = members(b, &vb), i;
+	int added = 0, removed = 0;
+	enum honk_change_kind k;
+	struct honk_change *c;
+
+	for (i = 0; i < nb; i++)
+		added |= !holds(va, na, vb[i]);
+	for (i = 0; i < na; i++)
+		removed |= !holds(vb, nb, va[i]);
+	if (!added && !removed)
+		return 0;
+	k = !removed ? HONK_TYPE_WIDENED
+	    : !added ? HONK_TYPE_NARROWED
+		     : HONK_TYPE_CHANGED;
+	c = add(d, k, path, k == HONK_TYPE_WIDENED, k == HONK_TYPE_NARROWED);
+	if (!c)
+		return HONK_ERROR;
+	c->from_type = type_label(d, a);
+	c->to_type = type_label(d, b);
+	return c->from_type && c->to_type ? 0 : HONK_ERROR;
+}
+
 /* Compare the type of one field (or item/value) and recurse. */
 static int diff_type(struct honk_diff *d, const char *path,
 		     const struct honk_field *a, const struct honk_field *b)
@@ -107,6 +178,8 @@ static int diff_type(struct honk_diff *d, const char *path,
 	struct honk_change *c;
 	size_t i, j;
 
+	if (a->type == HONK_T_UNION || b->type == HONK_T_UNION)
+		return diff_union(d, path, a, b);
 	if (a->type != b->type) {
 		int w = widens(a->type, b->type), n = widens(b->type, a->type);
 		/* string <-> bytes goes both ways: Avro reads either as either

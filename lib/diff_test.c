@@ -347,10 +347,95 @@ static void transitive_policies_check_every_earlier_version(void **state)
 	honk_catalog_release(&cat);
 }
 
+/* A field of one type, or a union of the types given (-1 ends them). */
+static struct honk_field field_of(const char *name, enum honk_ftype *store,
+				  int t0, int t1, int t2)
+{
+	struct honk_field f;
+	int ts[3] = { t0, t1, t2 };
+	size_t i;
+
+	memset(&f, 0, sizeof(f));
+	f.name = name;
+	if (t1 < 0) {
+		f.type = (enum honk_ftype)t0;
+		return f;
+	}
+	f.type = HONK_T_UNION;
+	f.variants = store;
+	for (i = 0; i < 3 && ts[i] >= 0; i++)
+		store[f.nvariants++] = (enum honk_ftype)ts[i];
+	return f;
+}
+
+static void one_change(struct honk_field a, struct honk_field b,
+		       enum honk_change_kind kind, int backward, int forward,
+		       const char *from, const char *to)
+{
+	struct honk_schema sa = { &a, 1, NULL }, sb = { &b, 1, NULL };
+	struct honk_diff d = HONK_DIFF_INIT;
+
+	assert_int_equal(honk_diff_schemas(&d, &sa, &sb, NULL, NULL), 0);
+	assert_int_equal(d.n, 1);
+	assert_int_equal(d.v[0].kind, kind);
+	assert_int_equal(d.v[0].backward, backward);
+	assert_int_equal(d.v[0].forward, forward);
+	assert_string_equal(d.v[0].from_type, from);
+	assert_string_equal(d.v[0].to_type, to);
+	honk_diff_release(&d);
+}
+
+/* Unions (JSON Schema type lists) compare as sets of types. */
+static void unions_compare_as_sets(void **state)
+{
+	enum honk_ftype x[3], y[3];
+	struct honk_schema sa, sb;
+	struct honk_diff d = HONK_DIFF_INIT;
+	struct honk_field a, b;
+
+	(void)state;
+	/* a type joins: widened; one leaves: narrowed; both: changed */
+	one_change(field_of("p", x, HONK_T_STRING, HONK_T_ARRAY, -1),
+		   field_of("p", y, HONK_T_STRING, HONK_T_RECORD, HONK_T_ARRAY),
+		   HONK_TYPE_WIDENED, 1, 0, "union(string|array)",
+		   "union(string|record|array)");
+	one_change(field_of("p", x, HONK_T_STRING, HONK_T_RECORD, HONK_T_ARRAY),
+		   field_of("p", y, HONK_T_STRING, HONK_T_ARRAY, -1),
+		   HONK_TYPE_NARROWED, 0, 1, "union(string|record|array)",
+		   "union(string|array)");
+	one_change(field_of("p", x, HONK_T_STRING, HONK_T_ARRAY, -1),
+		   field_of("p", y, HONK_T_STRING, HONK_T_RECORD, -1),
+		   HONK_TYPE_CHANGED, 0, 0, "union(string|array)",
+		   "union(string|record)");
+	/* a type into a union that holds it, and back */
+	one_change(field_of("p", x, HONK_T_STRING, -1, -1),
+		   field_of("p", y, HONK_T_STRING, HONK_T_INT64, -1),
+		   HONK_TYPE_WIDENED, 1, 0, "string", "union(string|int64)");
+	one_change(field_of("p", x, HONK_T_STRING, HONK_T_INT64, -1),
+		   field_of("p", y, HONK_T_INT64, -1, -1), HONK_TYPE_NARROWED,
+		   0, 1, "union(string|int64)", "int64");
+	one_change(field_of("p", x, HONK_T_BOOLEAN, -1, -1),
+		   field_of("p", y, HONK_T_STRING, HONK_T_INT64, -1),
+		   HONK_TYPE_CHANGED, 0, 0, "boolean", "union(string|int64)");
+	/* the same set: nothing */
+	a = field_of("p", x, HONK_T_STRING, HONK_T_ARRAY, -1);
+	b = field_of("p", y, HONK_T_STRING, HONK_T_ARRAY, -1);
+	sa.fields = &a;
+	sa.nfields = 1;
+	sa.root = NULL;
+	sb.fields = &b;
+	sb.nfields = 1;
+	sb.root = NULL;
+	assert_int_equal(honk_diff_schemas(&d, &sa, &sb, NULL, NULL), 0);
+	assert_int_equal(d.n, 0);
+	honk_diff_release(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_row_in_every_context),
+		cmocka_unit_test(unions_compare_as_sets),
 		cmocka_unit_test(rename_carries_changes_of_the_renamed_field),
 		cmocka_unit_test(location_change_and_identity),
 		cmocka_unit_test(

@@ -21,6 +21,7 @@
  */
 #include "jsonschema.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
@@ -178,6 +179,91 @@ static const char *type_of(const struct honk_ynode *t, int *nullable,
 		honk_yerror(&j->c, t,
 			    "a field of type null only cannot be mapped");
 	return real;
+}
+
+/* How many types other than null a type list names. */
+static size_t real_types(const struct honk_ynode *t)
+{
+	const struct honk_ynode *it;
+	size_t n = 0;
+
+	for (it = t->first; it; it = it->next)
+		n += it->type != HONK_YSCALAR || strcmp(it->str, "null") != 0;
+	return n;
+}
+
+static int cmp_ftype(const void *a, const void *b)
+{
+	return (int)*(const enum honk_ftype *)a -
+	       (int)*(const enum honk_ftype *)b;
+}
+
+/*
+ * A type list of several real types ("type: [array, object, string]"):
+ * a union of those types. Only their names are kept, so a union that
+ * also describes structure (properties, items, an enum, a format, a
+ * schema for additionalProperties) cannot be mapped and is refused.
+ */
+static int map_union(struct js *j, const struct honk_ynode *n,
+		     const struct honk_ynode *t, struct honk_field *f,
+		     int *nullable)
+{
+	static const char *const detail[] = {
+		"properties", "items",	"enum",
+		"const",      "format", "patternProperties"
+	};
+	static const struct {
+		const char *name;
+		enum honk_ftype type;
+	} types[] = {
+		{ "array", HONK_T_ARRAY },   { "boolean", HONK_T_BOOLEAN },
+		{ "integer", HONK_T_INT64 }, { "number", HONK_T_FLOAT64 },
+		{ "object", HONK_T_RECORD }, { "string", HONK_T_STRING }
+	};
+	const struct honk_ynode *it,
+		*ap = honk_ymap_get(n, "additionalProperties");
+	size_t i, k;
+
+	for (i = 0; i < sizeof(detail) / sizeof(detail[0]); i++)
+		if ((it = honk_ymap_get(n, detail[i])))
+			return honk_yerror(
+				&j->c, it,
+				"a union of types with '%s' cannot be mapped: only the types of a union are kept",
+				detail[i]);
+	if (ap && ap->type != HONK_YSCALAR)
+		return honk_yerror(
+			&j->c, ap,
+			"a union of types with an 'additionalProperties' schema cannot be mapped");
+	f->type = HONK_T_UNION;
+	f->variants = honk_arena_alloc(j->c.arena,
+				       real_types(t) * sizeof(*f->variants));
+	if (!f->variants)
+		return HONK_ERROR;
+	for (it = t->first; it; it = it->next) {
+		if (it->type != HONK_YSCALAR)
+			return honk_yerror(
+				&j->c, it,
+				"'type' must be a name or a list of names");
+		if (!strcmp(it->str, "null")) {
+			*nullable = 1;
+			continue;
+		}
+		for (k = 0; k < sizeof(types) / sizeof(types[0]); k++)
+			if (!strcmp(it->str, types[k].name))
+				break;
+		if (k == sizeof(types) / sizeof(types[0]))
+			return honk_yerror(&j->c, it,
+					   "unknown JSON Schema type '%s'",
+					   it->str);
+		for (i = 0; i < f->nvariants; i++)
+			if (f->variants[i] == types[k].type)
+				return honk_yerror(&j->c, it,
+						   "type '%s' is listed twice",
+						   it->str);
+		f->variants[f->nvariants++] = types[k].type;
+	}
+	qsort(f->variants, f->nvariants, sizeof(*f->variants), cmp_ftype);
+	return 0;
 }
 
 struct prop_ctx {
@@ -409,6 +495,8 @@ static int map_schema(struct js *j, const struct honk_ynode *n,
 		return honk_yerror(&j->c, n,
 				   "a schema without 'type' cannot be mapped");
 	}
+	if (t->type == HONK_YSEQ && real_types(t) > 1)
+		return map_union(j, n, t, f, nullable);
 	type = type_of(t, nullable, j);
 	if (!type)
 		return HONK_EINVALID;

@@ -21,7 +21,7 @@
 const char *const honk_ftype_names[] = {
 	"boolean", "int32", "int64", "float32", "float64",   "decimal",
 	"string",  "bytes", "date",  "time",	"timestamp", "record",
-	"array",   "map",   "enum",  NULL
+	"array",   "map",   "enum",  NULL,	"union"
 };
 
 const char *const honk_schema_formats[] = { "avro", "jsonschema", "bigquery",

@@ -30,10 +30,19 @@ enum honk_ftype {
 	HONK_T_ARRAY,
 	HONK_T_MAP,
 	HONK_T_ENUM,
-	HONK_T__COUNT
+	HONK_T__COUNT,
+	/*
+	 * Past the honk format's closed set, for imported schemas only: a
+	 * JSON Schema type list such as [array, object, string] (the types
+	 * in variants, none with structure of its own).
+	 */
+	HONK_T_UNION = HONK_T__COUNT + 1
 };
 
-/* Type names, indexed by enum honk_ftype, NULL-terminated. */
+/*
+ * Type names, indexed by enum honk_ftype. NULL at HONK_T__COUNT ends the
+ * honk format's types; "union" follows it, for messages only.
+ */
 extern const char *const honk_ftype_names[];
 
 struct honk_field {
@@ -49,6 +58,8 @@ struct honk_field {
 	struct honk_field *values; /* map */
 	const char **symbols;	   /* enum */
 	size_t nsymbols;
+	enum honk_ftype *variants; /* union: its types, sorted, distinct */
+	size_t nvariants;
 	int64_t precision, scale; /* decimal; 0 when unset */
 	unsigned line, col;
 };
