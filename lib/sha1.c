@@ -14,46 +14,49 @@ static uint32_t rol(uint32_t x, unsigned n)
 	return (x << n) | (x >> (32 - n));
 }
 
+/* One round: the schedule word for round i, computed in place. */
+#define W(i)                                                                  \
+	((i) < 16 ? w[i]                                                      \
+		  : (w[(i)&15] = rol(w[((i) + 13) & 15] ^ w[((i) + 8) & 15] ^ \
+					     w[((i) + 2) & 15] ^ w[(i)&15],   \
+				     1)))
+#define ROUND(f, k, i)                                         \
+	do {                                                   \
+		uint32_t t = rol(a, 5) + (f) + e + (k) + W(i); \
+		e = d;                                         \
+		d = c;                                         \
+		c = rol(b, 30);                                \
+		b = a;                                         \
+		a = t;                                         \
+	} while (0)
+
 static void block(struct honk_sha1 *s, const unsigned char *p)
 {
 	uint32_t w[16], a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3],
-			e = s->h[4], f, k, t;
+			e = s->h[4];
 	unsigned i;
 
 	for (i = 0; i < 16; i++)
 		w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
 		       (uint32_t)p[4 * i + 2] << 8 | p[4 * i + 3];
-	for (i = 0; i < 80; i++) {
-		if (i >= 16)
-			w[i & 15] = rol(w[(i + 13) & 15] ^ w[(i + 8) & 15] ^
-						w[(i + 2) & 15] ^ w[i & 15],
-					1);
-		if (i < 20) {
-			f = (b & c) | (~b & d);
-			k = 0x5a827999;
-		} else if (i < 40) {
-			f = b ^ c ^ d;
-			k = 0x6ed9eba1;
-		} else if (i < 60) {
-			f = (b & c) | (b & d) | (c & d);
-			k = 0x8f1bbcdc;
-		} else {
-			f = b ^ c ^ d;
-			k = 0xca62c1d6;
-		}
-		t = rol(a, 5) + f + e + k + w[i & 15];
-		e = d;
-		d = c;
-		c = rol(b, 30);
-		b = a;
-		a = t;
-	}
+	/* the four functions, twenty rounds each, without a branch */
+	for (i = 0; i < 20; i++)
+		ROUND((b & c) | (~b & d), 0x5a827999, i);
+	for (; i < 40; i++)
+		ROUND(b ^ c ^ d, 0x6ed9eba1, i);
+	for (; i < 60; i++)
+		ROUND((b & c) | (b & d) | (c & d), 0x8f1bbcdc, i);
+	for (; i < 80; i++)
+		ROUND(b ^ c ^ d, 0xca62c1d6, i);
 	s->h[0] += a;
 	s->h[1] += b;
 	s->h[2] += c;
 	s->h[3] += d;
 	s->h[4] += e;
 }
+
+#undef ROUND
+#undef W
 
 void honk_sha1_init(struct honk_sha1 *s)
 {
