@@ -33,6 +33,7 @@
 #include <git2.h>
 #include <pcre2.h>
 
+#include "batch.h"
 #include "error.h"
 #include "repo.h"
 #include "scan.h"
@@ -857,12 +858,36 @@ cleanup:
 	return err;
 }
 
-static int one_file(struct walk *w, const char *full, const char *rel,
-		    mode_t mode)
+/* The patch from a to b of a file shown as path. */
+static int patch_of(struct honk_buf *out, const char *path, mode_t mode,
+		    const char *a, size_t alen, const char *b, size_t blen)
 {
 	git_patch *patch = NULL;
 	git_buf text = GIT_BUF_INIT;
 	git_diff_options dopts;
+	int err;
+
+	/* lines kept in place: diffed line by line; else by libgit2 */
+	if ((err = line_diff(out, path, mode, a, alen, b, blen)) != 1)
+		return err;
+	git_diff_options_init(&dopts, GIT_DIFF_OPTIONS_VERSION);
+	dopts.flags |= GIT_DIFF_FORCE_TEXT;
+	if (git_patch_from_buffers(&patch, a, alen, path, b, blen, path,
+				   &dopts) < 0 ||
+	    git_patch_to_buf(&text, patch) < 0) {
+		err = honk_error_git(HONK_ERROR, "cannot diff '%s'", path);
+	} else {
+		honk_buf_reset(out);
+		err = honk_buf_add(out, text.ptr, text.size);
+	}
+	git_buf_dispose(&text);
+	git_patch_free(patch);
+	return err;
+}
+
+static int one_file(struct walk *w, const char *full, const char *rel,
+		    mode_t mode)
+{
 	int changed, err;
 
 	honk_buf_reset(&w->data);
@@ -883,32 +908,14 @@ static int one_file(struct walk *w, const char *full, const char *rel,
 	if (w->o->prefix && *w->o->prefix)
 		honk_buf_addf(&w->shown, "%s/", w->o->prefix);
 	honk_buf_addf(&w->shown, "%s", rel);
-	/* lines kept in place: diffed line by line; else by libgit2 */
-	err = line_diff(&w->patch, w->shown.buf, mode, w->data.buf, w->data.len,
-			w->out.buf, w->out.len);
-	if (err < 0)
+	if ((err = patch_of(&w->patch, w->shown.buf, mode, w->data.buf,
+			    w->data.len, w->out.buf, w->out.len)) < 0)
 		goto cleanup;
-	if (err == 1) {
-		git_diff_options_init(&dopts, GIT_DIFF_OPTIONS_VERSION);
-		dopts.flags |= GIT_DIFF_FORCE_TEXT;
-		if (git_patch_from_buffers(&patch, w->data.buf, w->data.len,
-					   w->shown.buf, w->out.buf, w->out.len,
-					   w->shown.buf, &dopts) < 0 ||
-		    git_patch_to_buf(&text, patch) < 0) {
-			err = honk_error_git(HONK_ERROR, "cannot diff '%s'",
-					     full);
-			goto cleanup;
-		}
-		honk_buf_reset(&w->patch);
-		honk_buf_add(&w->patch, text.ptr, text.size);
-	}
 	if (w->o->write && (err = replace_file(&w->scratch, full, w->out.buf,
 					       w->out.len, mode)) < 0)
 		goto cleanup;
 	err = w->cb(w->shown.buf, w->patch.buf, w->patch.len, w->payload);
 cleanup:
-	git_buf_dispose(&text);
-	git_patch_free(patch);
 	return err;
 }
 
@@ -1009,5 +1016,157 @@ cleanup:
 	honk_buf_release(&w.patch);
 	honk_buf_release(&w.scratch.dir);
 	honk_buf_release(&w.scratch.path);
+	return err;
+}
+
+/* ---- a branch, from Git objects ------------------------------------- */
+
+struct branch_walk {
+	const struct honk_rule_set *rs;
+	const struct honk_rewrite_branch_opts *o;
+	struct honk_repo *repo;
+	honk_rewrite_cb cb;
+	void *payload;
+	struct honk_buf data, out, patch;
+	struct honk_tree_update *ups;
+	size_t nups, cap;
+	struct honk_arena arena; /* the updates' paths and contents */
+};
+
+static int in_paths(const struct honk_rewrite_branch_opts *o, const char *p)
+{
+	size_t i;
+
+	if (!o->npaths)
+		return 1;
+	for (i = 0; i < o->npaths; i++)
+		if (honk_glob_match(o->paths[i], p))
+			return 1;
+	return 0;
+}
+
+static int branch_file(const char *path, const git_oid *blob, unsigned int mode,
+		       void *payload)
+{
+	struct branch_walk *w = payload;
+	struct honk_tree_update *u;
+	int changed, err;
+
+	/* regular files only: links and submodules are never followed */
+	if ((mode != GIT_FILEMODE_BLOB &&
+	     mode != GIT_FILEMODE_BLOB_EXECUTABLE) ||
+	    !in_paths(w->o, path))
+		return 0;
+	honk_buf_reset(&w->data);
+	err = honk_repo_read_blob(&w->data, w->repo, blob);
+	if (err == HONK_ELIMIT)
+		return 0;
+	if (err < 0 || memchr(w->data.buf, '\0', w->data.len))
+		return err < 0 ? err : 0;
+	if ((err = honk_rules_apply(&w->out, &changed, w->rs, path, w->data.buf,
+				    w->data.len)) < 0 ||
+	    !changed)
+		return err;
+	if ((err = patch_of(&w->patch, path, mode, w->data.buf, w->data.len,
+			    w->out.buf, w->out.len)) < 0)
+		return err;
+	if (honk_array_reserve(&w->ups, w->nups, &w->cap, sizeof(*w->ups)) < 0)
+		return HONK_ERROR;
+	u = &w->ups[w->nups];
+	u->path = honk_arena_strdup(&w->arena, path);
+	u->data = honk_arena_strndup(&w->arena, w->out.buf, w->out.len);
+	u->len = w->out.len;
+	u->remove = 0;
+	if (!u->path || !u->data)
+		return honk_error_set(HONK_ERROR, "out of memory");
+	w->nups++;
+	return w->cb ? w->cb(path, w->patch.buf, w->patch.len, w->payload) : 0;
+}
+
+static int tree_of_commit(git_oid *out, struct honk_repo *r, const git_oid *c)
+{
+	git_commit *commit = NULL;
+
+	if (git_commit_lookup(&commit, r->git, c) < 0)
+		return honk_error_git(HONK_ERROR, "cannot read a commit");
+	git_oid_cpy(out, git_commit_tree_id(commit));
+	git_commit_free(commit);
+	return 0;
+}
+
+static void note_outcome(size_t i, const char *refname, const git_oid *target,
+			 int err, void *payload)
+{
+	(void)i;
+	(void)refname;
+	(void)target;
+	*(int *)payload = err;
+}
+
+int honk_rewrite_branch(git_oid *out, const struct honk_rule_set *rs,
+			struct honk_repo *repo,
+			const struct honk_rewrite_branch_opts *o,
+			honk_rewrite_cb cb, void *payload)
+{
+	struct honk_source src = HONK_SOURCE_INIT;
+	struct honk_snapshot *snap = NULL;
+	struct honk_buf rev = HONK_BUF_INIT;
+	struct branch_walk w;
+	git_oid tip, cur, made, t_made, t_cur;
+	int err, have, outcome = 0;
+
+	memset(&w, 0, sizeof(w));
+	w.rs = rs;
+	w.o = o;
+	w.repo = repo;
+	w.cb = cb;
+	w.payload = payload;
+	honk_buf_init(&w.data, FILE_MAX);
+	if (out)
+		memset(out, 0, sizeof(*out));
+	honk_buf_addf(&rev, "refs/heads/%s", o->branch);
+	src.rev = rev.buf;
+	if ((err = honk_snapshot_open(&snap, repo, &src)) < 0)
+		goto cleanup;
+	git_oid_cpy(&tip, honk_snapshot_commit(snap));
+	if ((err = honk_snapshot_foreach(snap, "", branch_file, &w)) < 0 ||
+	    !w.nups)
+		goto cleanup;
+	err = honk_ref_lookup(&cur, repo, o->target);
+	if (err < 0 && err != HONK_ENOTFOUND)
+		goto cleanup;
+	have = err == 0;
+	/* built in a batch: nothing is written when it is there already */
+	if ((err = honk_batch_begin(repo)) < 0)
+		goto cleanup;
+	err = have ? honk_repo_commit_merge(&made, repo, o->target, &cur, &tip,
+					    w.ups, w.nups, o->message, NULL)
+		   : honk_repo_commit_onto(&made, repo, o->target, NULL, &tip,
+					   w.ups, w.nups, o->message, NULL);
+	if (err == 0 && have &&
+	    (err = tree_of_commit(&t_made, repo, &made)) == 0 &&
+	    (err = tree_of_commit(&t_cur, repo, &cur)) == 0 &&
+	    git_oid_equal(&t_made, &t_cur)) {
+		honk_batch_abort(repo); /* target has it already */
+		if (out)
+			git_oid_cpy(out, &cur);
+		goto cleanup;
+	}
+	if (err < 0) {
+		honk_batch_abort(repo);
+		goto cleanup;
+	}
+	if ((err = honk_batch_commit(repo, note_outcome, &outcome)) == 0)
+		err = outcome;
+	if (err == 0 && out)
+		git_oid_cpy(out, &made);
+cleanup:
+	honk_snapshot_free(snap);
+	honk_buf_release(&rev);
+	honk_buf_release(&w.data);
+	honk_buf_release(&w.out);
+	honk_buf_release(&w.patch);
+	free(w.ups);
+	honk_arena_release(&w.arena);
 	return err;
 }

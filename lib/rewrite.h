@@ -6,6 +6,7 @@
 #include "arena.h"
 #include "buf.h"
 #include "diag.h"
+#include "repo.h"
 
 /*
  * The code rewrite engine (DESIGN section 5): rules of a PCRE2 pattern,
@@ -67,5 +68,32 @@ struct honk_rewrite_opts {
 int honk_rewrite_dir(const struct honk_rule_set *rs, const char *dir,
 		     const struct honk_rewrite_opts *o, honk_rewrite_cb cb,
 		     void *payload);
+
+/*
+ * Rewrite a branch from Git objects, without a worktree: every regular
+ * file of the branch's tree within paths (globs; none: every file), the
+ * same skips as honk_rewrite_dir (symbolic links and submodules are never
+ * followed). When the rules change anything, target gets a commit whose
+ * tree is the branch's with the new files: on the branch tip, or, when
+ * target exists, a merge of the tip into it, so target only moves
+ * forward; by compare-and-swap (HONK_ECONFLICT when it moved meanwhile).
+ * A target that holds that tree already is left as it is. cb gets each
+ * changed file's patch in path order (what `git diff BRANCH TARGET`
+ * shows); *out (may be NULL) receives target's commit, zero when the
+ * rules change nothing. Whether a person's commits on target may be
+ * built upon is the caller's to decide.
+ */
+struct honk_rewrite_branch_opts {
+	const char *branch;	  /* refs/heads/<branch> is read */
+	const char *const *paths; /* the consumer's paths */
+	size_t npaths;
+	const char *target;  /* the ref written, e.g. refs/heads/honk/<id> */
+	const char *message; /* of the commit */
+};
+
+int honk_rewrite_branch(git_oid *out, const struct honk_rule_set *rs,
+			struct honk_repo *repo,
+			const struct honk_rewrite_branch_opts *o,
+			honk_rewrite_cb cb, void *payload);
 
 #endif

@@ -13,8 +13,11 @@
 
 #include <cmocka.h>
 
+#include <unistd.h>
+
 #include "diag.h"
 #include "error.h"
+#include "repo.h"
 #include "rewrite.h"
 #include "banned.h"
 
@@ -213,6 +216,112 @@ static void catastrophic_is_an_error(void **state)
 	honk_rules_free(rs);
 }
 
+static void sh(const char *fmt, ...)
+{
+	struct honk_buf cmd = HONK_BUF_INIT;
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	honk_buf_vaddf(&cmd, fmt, ap);
+	va_end(ap);
+	rc = system(cmd.buf);
+	if (rc != 0)
+		fail_msg("command failed (%d): %s", rc, cmd.buf);
+	honk_buf_release(&cmd);
+}
+
+static int collect(const char *path, const char *patch, size_t len,
+		   void *payload)
+{
+	(void)path;
+	return honk_buf_add(payload, patch, len);
+}
+
+static void rewrite_branch(git_oid *out, const struct honk_rule_set *rs,
+			   struct honk_buf *patch)
+{
+	static const char *const paths[] = { "sql/**", "conf/*.yaml" };
+	struct honk_rewrite_branch_opts o = { "main", paths, 2,
+					      "refs/heads/honk/x",
+					      "honk: rewrite\n" };
+	struct honk_repo *r = NULL;
+
+	assert_int_equal(honk_repo_open(&r), 0);
+	honk_buf_reset(patch);
+	if (honk_rewrite_branch(out, rs, r, &o, collect, patch) != 0)
+		fail_msg("%s", honk_error_last());
+	honk_repo_free(r);
+}
+
+/*
+ * A consumer's branch rewritten from Git objects: only files within its
+ * paths, never through a link; the commit's diff is the patch; again with
+ * nothing new, nothing; when main moves, the branch moves forward.
+ */
+static void branch_rewrite_commits_its_patch(void **state)
+{
+	struct honk_rule_set *rs = load(
+		"rules:\n"
+		"  - {pattern: '\\bts\\b', replace: played_at}\n"
+		"  - {pattern: 'analytics\\.user_plays_v3\\b', replace: analytics.user_plays_v4}\n");
+	struct honk_buf patch = HONK_BUF_INIT;
+	char tmpl[] = "/tmp/honk-rewrite-test.XXXXXX", top[4096];
+	git_oid first, again, moved;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(tmpl));
+	assert_int_equal(chdir(tmpl), 0);
+	assert_non_null(getcwd(top, sizeof(top)));
+	setenv("HOME", top, 1);
+	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
+	setenv("GIT_AUTHOR_NAME", "Test", 1);
+	setenv("GIT_AUTHOR_EMAIL", "test@example.com", 1);
+	setenv("GIT_COMMITTER_NAME", "Test", 1);
+	setenv("GIT_COMMITTER_EMAIL", "test@example.com", 1);
+	setenv("GIT_CEILING_DIRECTORIES", "/tmp", 1);
+	sh("git init -q -b main c && cd c && mkdir -p sql/lib conf &&"
+	   " printf 'SELECT ts\\nFROM analytics.user_plays_v3\\n' >sql/lib/a.sql &&"
+	   " printf 'ts: 1\\n' >conf/x.yaml && printf 'ts\\n' >README.sql &&"
+	   " printf 'x\\000ts\\n' >sql/bin.sql && ln -s /etc sql/etc &&"
+	   " ln -s ../README.sql sql/link.sql && git add -A && git commit -q -m one");
+	assert_int_equal(chdir("c"), 0);
+
+	rewrite_branch(&first, rs, &patch);
+	assert_false(git_oid_is_zero(&first));
+	f = fopen("../patch", "w");
+	assert_non_null(f);
+	assert_int_equal(fwrite(patch.buf, 1, patch.len, f), patch.len);
+	fclose(f);
+	/* the commit's diff is the patch, and only files within paths */
+	sh("git diff main honk/x >../diff && cmp ../diff ../patch");
+	sh("test \"$(git diff --name-only main honk/x | tr '\\n' ' ')\" = 'conf/x.yaml sql/lib/a.sql '");
+	sh("test \"$(git rev-parse honk/x^)\" = \"$(git rev-parse main)\"");
+	sh("git show honk/x:sql/lib/a.sql | grep -qx 'FROM analytics.user_plays_v4'");
+	sh("test \"$(git ls-tree honk/x sql/etc sql/link.sql)\" = \"$(git ls-tree main sql/etc sql/link.sql)\"");
+
+	/* nothing new: nothing written */
+	rewrite_branch(&again, rs, &patch);
+	assert_true(git_oid_equal(&again, &first));
+	sh("test \"$(git rev-parse honk/x)\" = \"$(git rev-parse %s)\"",
+	   git_oid_tostr_s(&first));
+
+	/* main moves: a merge of it into the branch, which only goes on */
+	sh("printf 'WHERE ts > 0\\n' >>sql/lib/a.sql && git commit -q -am two");
+	rewrite_branch(&moved, rs, &patch);
+	assert_false(git_oid_equal(&moved, &first));
+	sh("git merge-base --is-ancestor %s honk/x", git_oid_tostr_s(&first));
+	sh("test \"$(git rev-parse honk/x^2)\" = \"$(git rev-parse main)\"");
+	sh("git show honk/x:sql/lib/a.sql | grep -qx 'WHERE played_at > 0'");
+	sh("git fsck --strict --no-progress 2>&1 | (! grep -v '^dangling')");
+
+	honk_buf_release(&patch);
+	honk_rules_free(rs);
+	assert_int_equal(chdir("/"), 0);
+	sh("rm -rf '%s'", tmpl);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -223,6 +332,7 @@ int main(void)
 		cmocka_unit_test(groups_lines_and_bytes),
 		cmocka_unit_test(globs_choose_files),
 		cmocka_unit_test(catastrophic_is_an_error),
+		cmocka_unit_test(branch_rewrite_commits_its_patch),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
