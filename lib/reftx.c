@@ -41,6 +41,7 @@ struct tx {
 	struct packed *packed;
 	size_t npacked;
 	char *packed_data;
+	struct stat packed_st; /* what was read; st_ino 0: none */
 	int log; /* core.logAllRefUpdates: 0 false, 1 true, 2 always */
 	git_signature *sig;
 };
@@ -60,8 +61,16 @@ static int load_packed(struct tx *t)
 	FILE *f;
 	int err = 0;
 
+	free(t->packed);
+	free(t->packed_data);
+	t->packed = NULL;
+	t->packed_data = NULL;
+	t->npacked = 0;
+	memset(&t->packed_st, 0, sizeof(t->packed_st));
 	honk_buf_addf(&path, "%spacked-refs", t->dir);
 	f = fopen(path.buf, "re");
+	if (f && fstat(fileno(f), &t->packed_st) < 0)
+		memset(&t->packed_st, 0, sizeof(t->packed_st));
 	if (!f) {
 		if (errno != ENOENT)
 			err = honk_error_errno(HONK_ERROR, "cannot read '%s'",
@@ -103,6 +112,30 @@ static int load_packed(struct tx *t)
 		qsort(t->packed, t->npacked, sizeof(*t->packed), cmp_packed);
 	honk_buf_release(&path);
 	return err;
+}
+
+/*
+ * packed-refs as it is now: read again when it is another file than the
+ * one read (git pack-refs may have moved a ref into it before its lock
+ * was ours; once the lock is ours, nobody can).
+ */
+static int fresh_packed(struct tx *t)
+{
+	struct honk_buf path = HONK_BUF_INIT;
+	struct stat st;
+	int same;
+
+	honk_buf_addf(&path, "%spacked-refs", t->dir);
+	if (stat(path.buf, &st) < 0)
+		same = errno == ENOENT && !t->packed_st.st_ino;
+	else
+		same = st.st_ino == t->packed_st.st_ino &&
+		       st.st_dev == t->packed_st.st_dev &&
+		       st.st_size == t->packed_st.st_size &&
+		       st.st_mtim.tv_sec == t->packed_st.st_mtim.tv_sec &&
+		       st.st_mtim.tv_nsec == t->packed_st.st_mtim.tv_nsec;
+	honk_buf_release(&path);
+	return same ? 0 : load_packed(t);
 }
 
 static const struct packed *find_packed(const struct tx *t, const char *name)
@@ -197,13 +230,13 @@ static int make_dirs(const char *path, size_t from)
 }
 
 /* The ref's value under its lock: *have 0 when it does not exist. */
-static int current(const struct tx *t, const char *path, const char *name,
+static int current(struct tx *t, const char *path, const char *name,
 		   git_oid *out, int *have)
 {
 	char buf[128];
 	struct stat st;
 	ssize_t n;
-	int fd;
+	int fd, err;
 
 	*have = 0;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -221,6 +254,8 @@ static int current(const struct tx *t, const char *path, const char *name,
 		if (errno != ENOENT)
 			return honk_error_errno(HONK_ERROR, "cannot read '%s'",
 						path);
+		if ((err = fresh_packed(t)) < 0)
+			return err;
 		if (packed_below(t, name))
 			return honk_error_set(HONK_ECONFLICT,
 					      "refs exist below '%s'", name);

@@ -610,6 +610,12 @@ static void refs_update_follows_gits_protocol(void **state)
 	   " test \"$(cat log)\" = 'honk: test' &&"
 	   " grep -q '^0\\{40\\} [0-9a-f]\\{40\\} Test <test@example.com> [0-9]* [-+][0-9]\\{4\\}	honk: test$' .git/logs/refs/heads/honk/new");
 	sh("git -C work fsck --strict --no-progress 2>&1 | (! grep -v '^dangling')");
+	/* creating a ref that lives only in packed-refs: it exists */
+	set_update(&v[0], "refs/heads/dir/inside", &main, NULL);
+	assert_int_equal(honk_refs_update(r, v, 1), 0);
+	assert_int_equal(v[0].err, HONK_ECONFLICT);
+	assert_int_equal(honk_ref_lookup(&now, r, "refs/heads/dir/inside"), 0);
+	assert_true(git_oid_equal(&now, &second)); /* as it was */
 	honk_repo_free(r);
 
 	/* a bare repository keeps no reflogs by default */
