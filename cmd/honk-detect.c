@@ -945,7 +945,7 @@ int main(int argc, char **argv)
 	struct ctx c;
 	const char *names[8];
 	int k;
-	size_t i, o;
+	size_t i;
 	int err, code;
 
 	memset(&c, 0, sizeof(c));
@@ -954,16 +954,12 @@ int main(int argc, char **argv)
 				   usage)) >= 0)
 		return code;
 	if (!cli.nargs) {
-		for (o = 0; opts[o].name; o++) {
-			if (opts[o].value && o != OPT_DRY_RUN &&
-			    o != OPT_DATASET && o != OPT_FULL) {
-				honk_cli_error(
-					&cli,
-					"--%s does not apply to the detection run",
-					opts[o].name);
-				return honk_cli_exit(&cli, HONK_EXIT_USAGE);
-			}
-		}
+		if ((code = honk_cli_opts_apply(&cli, opts,
+						1u << OPT_DRY_RUN |
+							1u << OPT_DATASET |
+							1u << OPT_FULL,
+						"the detection run")) != 0)
+			return honk_cli_exit(&cli, code);
 		if ((err = honk_cli_enter(&cli)) < 0)
 			return honk_cli_exit(&cli, honk_cli_fail(&cli, err));
 		code = cmd_run(&c);
@@ -975,13 +971,9 @@ int main(int argc, char **argv)
 	if ((k = honk_cli_command(&cli, names, i, usage)) < 0)
 		return honk_cli_exit(&cli, HONK_EXIT_USAGE);
 	i = (size_t)k;
-	for (o = 0; opts[o].name; o++) {
-		if (opts[o].value && !(commands[i].opt_mask & (1 << o))) {
-			honk_cli_error(&cli, "--%s does not apply to %s",
-				       opts[o].name, commands[i].name);
-			return honk_cli_exit(&cli, HONK_EXIT_USAGE);
-		}
-	}
+	if ((code = honk_cli_opts_apply(&cli, opts, commands[i].opt_mask,
+					commands[i].name)) != 0)
+		return honk_cli_exit(&cli, code);
 	if ((err = honk_cli_enter(&cli)) < 0)
 		return honk_cli_exit(&cli, honk_cli_fail(&cli, err));
 	code = commands[i].fn(&c);

@@ -158,7 +158,7 @@ int main(int argc, char **argv)
 {
 	struct honk_cli cli;
 	const char *names[4];
-	size_t i, o;
+	size_t i;
 	int k, err, code;
 
 	if ((code = honk_cli_start(&cli, "honk-gen", argc, argv, opts,
@@ -169,13 +169,9 @@ int main(int argc, char **argv)
 	if ((k = honk_cli_command(&cli, names, i, usage)) < 0)
 		return honk_cli_exit(&cli, HONK_EXIT_USAGE);
 	i = (size_t)k;
-	for (o = 0; opts[o].name; o++) {
-		if (opts[o].value && !(commands[i].opt_mask & (1 << o))) {
-			honk_cli_error(&cli, "--%s does not apply to %s",
-				       opts[o].name, commands[i].name);
-			return honk_cli_exit(&cli, HONK_EXIT_USAGE);
-		}
-	}
+	if ((code = honk_cli_opts_apply(&cli, opts, commands[i].opt_mask,
+					commands[i].name)) != 0)
+		return honk_cli_exit(&cli, code);
 	if ((err = honk_cli_enter(&cli)) < 0)
 		return honk_cli_exit(&cli, honk_cli_fail(&cli, err));
 	return honk_cli_exit(&cli, commands[i].fn(&cli));

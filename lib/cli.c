@@ -326,3 +326,18 @@ int honk_cli_exit(const struct honk_cli *cli, int code)
 		return HONK_EXIT_SYSTEM;
 	return code;
 }
+
+int honk_cli_opts_apply(const struct honk_cli *cli, const struct honk_opt *opts,
+			unsigned mask, const char *what)
+{
+	size_t o;
+
+	for (o = 0; opts[o].name; o++) {
+		if (opts[o].value && !(mask & (1u << o))) {
+			honk_cli_error(cli, "--%s does not apply to %s",
+				       opts[o].name, what);
+			return HONK_EXIT_USAGE;
+		}
+	}
+	return 0;
+}

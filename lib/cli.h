@@ -65,6 +65,13 @@ int honk_cli_command(const struct honk_cli *cli, const char *const *names,
 int honk_cli_start(struct honk_cli *cli, const char *prog, int argc,
 		   char **argv, struct honk_opt *opts, const char *usage);
 
+/*
+ * Every command option given must be in mask (bit i: opts[i]); else
+ * report "--name does not apply to WHAT" and return HONK_EXIT_USAGE.
+ */
+int honk_cli_opts_apply(const struct honk_cli *cli, const struct honk_opt *opts,
+			unsigned mask, const char *what);
+
 /* Apply -C (chdir, as git does). */
 int honk_cli_enter(struct honk_cli *cli);
 
