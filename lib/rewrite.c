@@ -452,14 +452,7 @@ done:
 
 static int applies(const struct rule *r, const char *path)
 {
-	size_t i;
-
-	if (!r->nfiles)
-		return 1;
-	for (i = 0; i < r->nfiles; i++)
-		if (honk_glob_match(r->files[i], path))
-			return 1;
-	return 0;
+	return honk_globs_match(r->files, r->nfiles, path);
 }
 
 static int rule_error(const struct honk_rule_set *rs, const struct rule *r,
@@ -1033,18 +1026,6 @@ struct branch_walk {
 	struct honk_arena arena; /* the updates' paths and contents */
 };
 
-static int in_paths(const struct honk_rewrite_branch_opts *o, const char *p)
-{
-	size_t i;
-
-	if (!o->npaths)
-		return 1;
-	for (i = 0; i < o->npaths; i++)
-		if (honk_glob_match(o->paths[i], p))
-			return 1;
-	return 0;
-}
-
 static int branch_file(const char *path, const git_oid *blob, unsigned int mode,
 		       void *payload)
 {
@@ -1055,7 +1036,7 @@ static int branch_file(const char *path, const git_oid *blob, unsigned int mode,
 	/* regular files only: links and submodules are never followed */
 	if ((mode != GIT_FILEMODE_BLOB &&
 	     mode != GIT_FILEMODE_BLOB_EXECUTABLE) ||
-	    !in_paths(w->o, path))
+	    !honk_globs_match(w->o->paths, w->o->npaths, path))
 		return 0;
 	honk_buf_reset(&w->data);
 	err = honk_repo_read_blob(&w->data, w->repo, blob);

@@ -608,18 +608,6 @@ struct tree_scan {
 	struct honk_buf blob;
 };
 
-static int in_paths(const struct honk_consumer *co, const char *path)
-{
-	size_t i;
-
-	if (!co->npaths)
-		return 1;
-	for (i = 0; i < co->npaths; i++)
-		if (honk_glob_match(co->paths[i], path))
-			return 1;
-	return 0;
-}
-
 static int scan_tree_file(const char *path, const git_oid *blob,
 			  unsigned int mode, void *payload)
 {
@@ -630,7 +618,7 @@ static int scan_tree_file(const char *path, const git_oid *blob,
 	/* symlinks are never followed, submodules never entered */
 	if (mode != GIT_FILEMODE_BLOB && mode != GIT_FILEMODE_BLOB_EXECUTABLE)
 		return 0;
-	if (!in_paths(t->co, path))
+	if (!honk_globs_match(t->co->paths, t->co->npaths, path))
 		return 0;
 	r.git = t->git;
 	honk_buf_reset(&t->blob);
@@ -894,4 +882,16 @@ int honk_scan_is_consumer_repo(const struct honk_scanner *s, const char *base,
 	}
 	free(want);
 	return found;
+}
+
+int honk_globs_match(const char *const *globs, size_t n, const char *path)
+{
+	size_t i;
+
+	if (!n)
+		return 1;
+	for (i = 0; i < n; i++)
+		if (honk_glob_match(globs[i], path))
+			return 1;
+	return 0;
 }

@@ -55,6 +55,9 @@ int honk_is_binary(const char *data, size_t len);
  */
 int honk_glob_match(const char *glob, const char *path);
 
+/* Does any of n globs match path? With none, every path does. */
+int honk_globs_match(const char *const *globs, size_t n, const char *path);
+
 /*
  * The scan of code for dataset references (honk-detect scan). The names
  * looked for are every dataset id and every version's location, with and
