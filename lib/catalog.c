@@ -310,8 +310,8 @@ static const struct honk_ykey rollout_keys[] = {
 	{ "notify", 0, k_notify },
 };
 
-static int parse_rollout(struct honk_yctx *c, const struct honk_ynode *n,
-			 struct honk_rollout_cfg *cfg)
+int honk_rollout_cfg_parse(struct honk_yctx *c, const struct honk_ynode *n,
+			   struct honk_rollout_cfg *cfg)
 {
 	return honk_ymap_walk(c, n, "rollout", rollout_keys,
 			      sizeof(rollout_keys) / sizeof(rollout_keys[0]),
@@ -367,7 +367,7 @@ static int k_s_compat(struct honk_yctx *c, const struct honk_ynode *n,
 static int k_s_rollout(struct honk_yctx *c, const struct honk_ynode *n,
 		       void *obj)
 {
-	return parse_rollout(c, n, &((struct honk_settings *)obj)->rollout);
+	return honk_rollout_cfg_parse(c, n, &((struct honk_settings *)obj)->rollout);
 }
 
 static const struct honk_ykey settings_keys[] = {
@@ -860,7 +860,7 @@ static int k_c_auto_merge(struct honk_yctx *c, const struct honk_ynode *n,
 static int k_c_rollout(struct honk_yctx *c, const struct honk_ynode *n,
 		       void *obj)
 {
-	return parse_rollout(c, n, &((struct consumer_ctx *)obj)->co->rollout);
+	return honk_rollout_cfg_parse(c, n, &((struct consumer_ctx *)obj)->co->rollout);
 }
 
 static const struct honk_ykey consumer_keys[] = {

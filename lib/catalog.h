@@ -8,6 +8,7 @@
 #include "diag.h"
 #include "repo.h"
 #include "schema.h"
+#include "yaml.h"
 
 /*
  * The catalog: honk.yaml, datasets/<domain>/<name>.yaml and
@@ -94,6 +95,13 @@ struct honk_rollout_cfg {
 
 /* The defaults of DESIGN section 3.1, applied under honk.yaml's values. */
 void honk_rollout_cfg_defaults(struct honk_rollout_cfg *cfg);
+
+/*
+ * Walk a rollout block (honk.yaml's, a consumer's or a plan's) into cfg;
+ * cfg->set says which keys were given, so blocks merge key by key.
+ */
+int honk_rollout_cfg_parse(struct honk_yctx *c, const struct honk_ynode *n,
+			   struct honk_rollout_cfg *cfg);
 
 struct honk_settings {
 	int64_t format;	    /* honk: 1 */

@@ -120,7 +120,7 @@ static int read_at(struct honk_buf *out, struct honk_repo *repo,
 	return err;
 }
 
-/* Has anyone but honk-detect committed between main and tip? */
+/* Has anyone but honk (honk-detect, honk-gen) committed between main and tip? */
 static int touched_by_person(struct run *r, const git_oid *tip, int *touched)
 {
 	git_revwalk *walk = NULL;
@@ -143,7 +143,7 @@ static int touched_by_person(struct run *r, const git_oid *tip, int *touched)
 					     "cannot read a commit");
 			break;
 		}
-		if (!strstr(git_commit_message(c), TRAILER))
+		if (!honk_commit_by_honk(git_commit_message(c)))
 			*touched = 1;
 		git_commit_free(c);
 		if (*touched)
@@ -255,6 +255,38 @@ static void drop_pending(struct run *r)
 }
 
 /*
+ * The manual items of the plan on the branch (honk-gen's and people's),
+ * carried into the plan built now, so a refresh does not drop them and
+ * an unchanged plan compares equal.
+ */
+static int keep_manual(struct honk_buf *yaml, const char *path,
+		       const struct honk_buf *old)
+{
+	struct honk_planfile pf;
+	struct honk_diags d = HONK_DIAGS_INIT;
+	struct honk_buf out = HONK_BUF_INIT;
+	int err;
+
+	/* a plan honk cannot read back is replaced, as before */
+	if (honk_planfile_parse(&pf, path, old->buf, old->len, &d) < 0) {
+		honk_diags_release(&d);
+		return 0;
+	}
+	err = pf.nmanual ? honk_plan_set_manual(&out, path, yaml->buf,
+						yaml->len, 0, pf.manual,
+						pf.nmanual, &d)
+			 : 0;
+	if (err == 0 && pf.nmanual) {
+		honk_buf_reset(yaml);
+		err = honk_buf_add(yaml, out.buf, out.len);
+	}
+	honk_buf_release(&out);
+	honk_planfile_release(&pf);
+	honk_diags_release(&d);
+	return err == HONK_EINVALID ? 0 : err;
+}
+
+/*
  * Decide what one migration needs and, in the open batch, queue its
  * commit: nothing (approved, left alone, unchanged), a new proposal, or
  * a refresh. The outcome of a queued write is told by on_written().
@@ -302,6 +334,9 @@ static int propose_once(struct run *r, const struct todo *t,
 		}
 		err = read_at(&old, r->repo, &tip, path.buf);
 		if (err < 0 && err != HONK_ENOTFOUND)
+			goto cleanup;
+		/* honk-gen's manual items stay with the plan */
+		if (err == 0 && (err = keep_manual(&yaml, path.buf, &old)) < 0)
 			goto cleanup;
 		/* refreshed only when the plan changed, not whenever main moves
 		 */

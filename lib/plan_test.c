@@ -119,11 +119,178 @@ static void plan_yaml_is_deterministic(void **state)
 	honk_catalog_release(&cat);
 }
 
+static const char written[] =
+	"migration: plays.p.v3-v4\n"
+	"dataset: plays.p\n"
+	"from: 3\n"
+	"to: 4\n"
+	"policy: backward\n"
+	"verdict: compatible\n"
+	"changes:\n"
+	"- {change: location-changed, path: \"\", backward: true, forward: true}\n"
+	"- {change: field-renamed, path: ts, to: at, backward: true, forward: false}\n"
+	"consumers:\n"
+	"- {consumer: a, impact: breaking, fields: [ts], wave: 1}\n"
+	"# a person moved b to the first wave\n"
+	"- {consumer: b, impact: relocate, wave: 1}\n"
+	"- {consumer: c, impact: transitive, via: plays.daily, wave: 2}\n"
+	"excluded: [d, {consumer: e, reason: migrated by hand}]\n"
+	"rollout: {max_parallel: 2}\n";
+
+/* What people may edit is read back: waves, exclusions, overrides. */
+static void plan_file_reads_back_edits(void **state)
+{
+	struct honk_planfile pf;
+	struct honk_diags d = HONK_DIAGS_INIT;
+
+	(void)state;
+	assert_int_equal(honk_planfile_parse(&pf, "migrations/plays.p.v3-v4.yaml",
+					     written, strlen(written), &d),
+			 0);
+	assert_string_equal(pf.id, "plays.p.v3-v4");
+	assert_string_equal(pf.dataset, "plays.p");
+	assert_int_equal(pf.from, 3);
+	assert_int_equal(pf.to, 4);
+	assert_int_equal(pf.nconsumers, 3);
+	assert_int_equal(honk_planfile_consumer(&pf, "b")->wave, 1);
+	assert_int_equal(honk_planfile_consumer(&pf, "b")->impact,
+			 HONK_IMPACT_RELOCATE);
+	assert_string_equal(honk_planfile_consumer(&pf, "c")->via,
+			    "plays.daily");
+	assert_null(honk_planfile_consumer(&pf, "zz"));
+	assert_non_null(honk_planfile_excluded(&pf, "d"));
+	assert_null(honk_planfile_excluded(&pf, "d")->reason);
+	assert_string_equal(honk_planfile_excluded(&pf, "e")->reason,
+			    "migrated by hand");
+	assert_null(honk_planfile_excluded(&pf, "a"));
+	assert_true(pf.rollout.set & HONK_RO_MAX_PARALLEL);
+	assert_int_equal(pf.rollout.max_parallel, 2);
+	honk_planfile_release(&pf);
+	honk_diags_release(&d);
+}
+
+static void expect_bad_plan(const char *path, const char *text,
+			    const char *want)
+{
+	struct honk_planfile pf;
+	struct honk_diags d = HONK_DIAGS_INIT;
+	size_t i;
+	int found = 0;
+
+	assert_int_equal(honk_planfile_parse(&pf, path, text, strlen(text), &d),
+			 HONK_EINVALID);
+	for (i = 0; i < d.n; i++) {
+		char line[512];
+
+		snprintf(line, sizeof(line), "%s:%u:%u: %s", d.v[i].path,
+			 d.v[i].line, d.v[i].col, d.v[i].msg);
+		if (strstr(line, want))
+			found = 1;
+		else
+			print_message("diag: %s\n", line);
+	}
+	if (!found)
+		fail_msg("no diagnostic containing '%s'", want);
+	honk_diags_release(&d);
+}
+
+static void plan_file_errors_have_positions(void **state)
+{
+	(void)state;
+	expect_bad_plan("migrations/plays.p.v3-v4.yaml",
+			"migration: plays.p.v3-v9\ndataset: plays.p\nfrom: 3\nto: 4\nconsumers: []\n",
+			"migrations/plays.p.v3-v4.yaml:1:12: migration 'plays.p.v3-v9' should be 'plays.p.v3-v4'");
+	expect_bad_plan("migrations/plays.p.v3-v4.yaml",
+			"migration: plays.p.v3-v4\ndataset: plays.p\nfrom: 3\nto: 4\n"
+			"consumers:\n- {consumer: a, impact: braking, wave: 1}\n",
+			":6:25: unknown value 'braking', did you mean 'breaking'?");
+	expect_bad_plan("migrations/plays.p.v3-v4.yaml",
+			"migration: plays.p.v3-v4\ndataset: plays.p\nfrom: 3\nto: 4\n"
+			"consumers:\n- {consumer: '$(id)', impact: breaking}\n",
+			":6:14: invalid consumer name '$(id)'");
+	expect_bad_plan("migrations/plays.p.v3-v4.yaml",
+			"migration: plays.p.v3-v4\ndataset: plays.p\nfrom: 3\nto: 4\n"
+			"consumers: []\nmanual: [{reasn: x}]\n",
+			"unknown key 'reasn' in a manual item, did you mean 'reason'?");
+	expect_bad_plan("migrations/other.yaml",
+			"migration: plays.p.v3-v4\ndataset: plays.p\nfrom: 3\nto: 4\nconsumers: []\n",
+			"belongs in migrations/plays.p.v3-v4.yaml");
+	expect_bad_plan("migrations/plays.p.v4-v3.yaml",
+			"migration: plays.p.v4-v3\ndataset: plays.p\nfrom: 4\nto: 3\nconsumers: []\n",
+			":4:5: to (3) must be after from (4)");
+	expect_bad_plan("migrations/plays.p.v3-v4.yaml",
+			"migration: plays.p.v3-v4\ndataset: plays.p\nfrom: 3\nto: 4\n"
+			"consumers: [{consumer: a, impact: breaking}, {consumer: a, impact: relocate}]\n",
+			"consumer 'a' is listed twice");
+}
+
+/* honk's manual items are replaced, people's kept, the rest untouched. */
+static void manual_items_are_spliced(void **state)
+{
+	struct honk_plan_manual mine[2] = {
+		{ "transform", "ms", NULL, "type-narrowed int64 to int32", 1 },
+		{ "rewrite", "ts", "a", "'ts' is also read from plays.q", 1 },
+	};
+	struct honk_diags d = HONK_DIAGS_INIT;
+	struct honk_buf one = HONK_BUF_INIT, two = HONK_BUF_INIT,
+			three = HONK_BUF_INIT;
+	struct honk_planfile pf;
+
+	(void)state;
+	assert_int_equal(honk_plan_set_manual(&one, "p.yaml", written,
+					      strlen(written), 1, mine, 2, &d),
+			 0);
+	/* everything before stays byte for byte */
+	assert_memory_equal(one.buf, written, strlen(written));
+	assert_string_equal(
+		one.buf + strlen(written),
+		"manual:\n"
+		"- {what: transform, path: ms, reason: type-narrowed int64 to int32, by: honk-gen}\n"
+		"- {what: rewrite, path: ts, consumer: a, reason: '''ts'' is also read from plays.q', by: honk-gen}\n");
+	/* a person adds a note in the middle of the file's keys */
+	honk_buf_addstr(&one, "\n");
+	honk_buf_reset(&two);
+	honk_buf_add(&two, written, strlen(written));
+	honk_buf_addstr(&two,
+			"manual:\n- {consumer: b, reason: moved by hand}\n"
+			"- {what: transform, path: ms, reason: old, by: honk-gen}\n"
+			"# trailing comment of the person\n");
+	/* honk's are replaced, the person's stays; nothing from honk: */
+	assert_int_equal(honk_plan_set_manual(&three, "p.yaml", two.buf,
+					      two.len, 1, mine, 1, &d),
+			 0);
+	assert_string_equal(
+		three.buf + strlen(written),
+		"manual:\n"
+		"- {consumer: b, reason: moved by hand}\n"
+		"- {what: transform, path: ms, reason: type-narrowed int64 to int32, by: honk-gen}\n");
+	assert_int_equal(honk_planfile_parse(&pf, "p.yaml", three.buf,
+					     three.len, &d),
+			 0);
+	assert_int_equal(pf.nmanual, 2);
+	assert_false(pf.manual[0].by_honk);
+	assert_true(pf.manual[1].by_honk);
+	honk_planfile_release(&pf);
+	/* no items at all: no manual key */
+	assert_int_equal(honk_plan_set_manual(&one, "p.yaml", two.buf, two.len,
+					      0, NULL, 0, &d),
+			 0);
+	assert_string_equal(one.buf, written);
+	assert_int_equal(d.n, 0);
+	honk_buf_release(&one);
+	honk_buf_release(&two);
+	honk_buf_release(&three);
+	honk_diags_release(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(waves_follow_cumulative_sizes),
 		cmocka_unit_test(plan_yaml_is_deterministic),
+		cmocka_unit_test(plan_file_reads_back_edits),
+		cmocka_unit_test(plan_file_errors_have_positions),
+		cmocka_unit_test(manual_items_are_spliced),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -464,6 +464,26 @@ cleanup:
 	return err;
 }
 
+int honk_commit_by_honk(const char *message)
+{
+	static const char *const actors[] = { "honk-detect", "honk-gen" };
+	const char *p = message;
+	size_t k, n;
+
+	while ((p = strstr(p, "Honk-Actor: "))) {
+		int bol = p == message || p[-1] == '\n';
+
+		p += strlen("Honk-Actor: ");
+		for (k = 0; bol && k < sizeof(actors) / sizeof(actors[0]); k++) {
+			n = strlen(actors[k]);
+			if (!strncmp(p, actors[k], n) &&
+			    (p[n] == '\n' || p[n] == '\0'))
+				return 1;
+		}
+	}
+	return 0;
+}
+
 int honk_repo_signature(git_signature **out, struct honk_repo *r)
 {
 	const char *name = getenv("GIT_COMMITTER_NAME");

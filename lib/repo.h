@@ -155,6 +155,13 @@ int honk_repo_commit_merge(git_oid *out, struct honk_repo *r,
  */
 int honk_repo_signature(git_signature **out, struct honk_repo *r);
 
+/*
+ * Is a commit message one of honk's own (a "Honk-Actor: honk-detect" or
+ * "Honk-Actor: honk-gen" trailer line)? A branch holding only such
+ * commits on top of main is honk's to refresh.
+ */
+int honk_commit_by_honk(const char *message);
+
 /* Fetch refspecs from a named remote. */
 int honk_remote_fetch(struct honk_repo *r, const char *remote,
 		      const char *const *refspecs, size_t n);

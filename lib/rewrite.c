@@ -49,6 +49,8 @@ struct rule {
 	const char *pattern, *replace;
 	const char **files;
 	size_t nfiles;
+	const char **consumers; /* only these consumers' code; NULL: any */
+	size_t nconsumers;
 	unsigned line, col;
 	pcre2_code *code;
 	char *literal; /* in every match, or NULL */
@@ -215,7 +217,31 @@ static int k_files(struct honk_yctx *c, const struct honk_ynode *n, void *obj)
 	return honk_y_strlist(c, n, &r->files, &r->nfiles);
 }
 
+static int consumer_item(struct honk_yctx *c, const struct honk_ynode *n,
+			 size_t i, void *obj)
+{
+	struct rule *r = obj;
+
+	return honk_y_name(c, n, "consumer", &r->consumers[i]);
+}
+
+static int k_consumers(struct honk_yctx *c, const struct honk_ynode *n,
+		       void *obj)
+{
+	struct rule *r = obj;
+
+	if (n->type != HONK_YSEQ)
+		return honk_yerror(c, n, "expected a list of consumers");
+	r->consumers = honk_arena_alloc(c->arena,
+					(n->n + 1) * sizeof(*r->consumers));
+	if (!r->consumers)
+		return HONK_ERROR;
+	r->nconsumers = n->n;
+	return honk_yseq_walk(c, n, consumer_item, r);
+}
+
 static const struct honk_ykey rule_keys[] = {
+	{ "consumers", 0, k_consumers },
 	{ "files", 0, k_files },
 	{ "pattern", HONK_YKEY_REQUIRED, k_pattern },
 	{ "replace", HONK_YKEY_REQUIRED, k_replace },
@@ -371,13 +397,33 @@ size_t honk_rules_count(const struct honk_rule_set *rs)
 	return rs ? rs->n : 0;
 }
 
+/* Does a rule apply to the code of consumer (NULL: no consumer's)? */
+static int for_consumer(const struct rule *r, const char *consumer)
+{
+	size_t i;
+
+	if (!r->consumers)
+		return 1;
+	for (i = 0; consumer && i < r->nconsumers; i++)
+		if (r->consumers[i] && !strcmp(r->consumers[i], consumer))
+			return 1;
+	return 0;
+}
+
 int honk_rules_parse(struct honk_rule_set **out, const char *path,
 		     const char *data, size_t len, struct honk_diags *diags)
+{
+	return honk_rules_parse_for(out, path, data, len, NULL, diags);
+}
+
+int honk_rules_parse_for(struct honk_rule_set **out, const char *path,
+			 const char *data, size_t len, const char *consumer,
+			 struct honk_diags *diags)
 {
 	struct honk_rule_set *rs = calloc(1, sizeof(*rs));
 	struct honk_ydoc doc = HONK_YDOC_INIT;
 	struct honk_yctx c;
-	size_t before = honk_diags_count(diags), i, ngroups = 0;
+	size_t before = honk_diags_count(diags), i, k, ngroups = 0;
 	int err = 0;
 
 	*out = NULL;
@@ -426,6 +472,16 @@ int honk_rules_parse(struct honk_rule_set **out, const char *path,
 			ngroups = groups;
 		r->literal = required_literal(r->pattern, &r->litlen);
 	}
+	/* every rule is checked; those for other consumers then go */
+	for (i = k = 0; i < rs->n; i++) {
+		if (for_consumer(&rs->v[i], consumer)) {
+			rs->v[k++] = rs->v[i];
+			continue;
+		}
+		pcre2_code_free(rs->v[i].code);
+		free(rs->v[i].literal);
+	}
+	rs->n = k;
 	if (honk_diags_count(diags) == before && (err = setup_words(rs)) < 0)
 		goto done;
 	rs->mctx = pcre2_match_context_create(NULL);

@@ -19,6 +19,7 @@
  *     - pattern: '\bts\b'          # PCRE2; ^ and $ match at every line
  *       replace: played_at         # $1, ${name}: groups; $$: a dollar
  *       files: [sql/top.sql]      # globs (* ? [..] **); absent: every file
+ *       consumers: [charts]       # only these consumers' code; absent: all
  */
 struct honk_rule_set;
 
@@ -29,6 +30,15 @@ struct honk_rule_set;
  */
 int honk_rules_parse(struct honk_rule_set **out, const char *path,
 		     const char *data, size_t len, struct honk_diags *diags);
+
+/*
+ * The same, keeping only the rules for one consumer's code: those without
+ * `consumers:` and those naming it (consumer NULL: only the former).
+ * Every rule is checked either way.
+ */
+int honk_rules_parse_for(struct honk_rule_set **out, const char *path,
+			 const char *data, size_t len, const char *consumer,
+			 struct honk_diags *diags);
 void honk_rules_free(struct honk_rule_set *rs);
 
 /* How many rules. */

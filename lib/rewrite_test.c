@@ -216,6 +216,49 @@ static void catastrophic_is_an_error(void **state)
 	honk_rules_free(rs);
 }
 
+/* A rule for some consumers applies to their code only. */
+static void consumers_choose_rules(void **state)
+{
+	static const char yaml[] =
+		"rules:\n"
+		"  - {pattern: '\\bts\\b', replace: at, consumers: [a, b]}\n"
+		"  - {pattern: v3, replace: v4}\n";
+	struct honk_diags d = HONK_DIAGS_INIT;
+	static const char bad[] =
+		"rules: [{pattern: a, replace: b, consumers: ['-rf']}]\n";
+	struct honk_rule_set *rs = NULL;
+	char *got;
+
+	(void)state;
+	assert_int_equal(honk_rules_parse_for(&rs, "r.yaml", yaml,
+					      strlen(yaml), "b", &d),
+			 0);
+	assert_int_equal(honk_rules_count(rs), 2);
+	got = apply(rs, "x.sql", "ts v3");
+	assert_string_equal(got, "at v4");
+	free(got);
+	honk_rules_free(rs);
+	assert_int_equal(honk_rules_parse_for(&rs, "r.yaml", yaml,
+					      strlen(yaml), "c", &d),
+			 0);
+	got = apply(rs, "x.sql", "ts v3");
+	assert_string_equal(got, "ts v4");
+	free(got);
+	honk_rules_free(rs);
+	/* no consumer: only the rules for everyone */
+	rs = load(yaml);
+	assert_int_equal(honk_rules_count(rs), 1);
+	honk_rules_free(rs);
+	/* a bad name is an error even when the rule is not kept */
+	assert_int_equal(honk_rules_parse_for(&rs, "r.yaml", bad, strlen(bad),
+					      "c", &d),
+			 HONK_EINVALID);
+	assert_int_equal(d.n, 1);
+	assert_int_equal(d.v[0].line, 1);
+	assert_non_null(strstr(d.v[0].msg, "invalid consumer name '-rf'"));
+	honk_diags_release(&d);
+}
+
 static void sh(const char *fmt, ...)
 {
 	struct honk_buf cmd = HONK_BUF_INIT;
@@ -333,6 +376,7 @@ int main(void)
 		cmocka_unit_test(groups_lines_and_bytes),
 		cmocka_unit_test(globs_choose_files),
 		cmocka_unit_test(catastrophic_is_an_error),
+		cmocka_unit_test(consumers_choose_rules),
 		cmocka_unit_test(branch_rewrite_commits_its_patch),
 	};
 
