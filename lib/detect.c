@@ -153,54 +153,14 @@ static int touched_by_person(struct run *r, const git_oid *tip, int *touched)
 	return err;
 }
 
-/* "refs/remotes/<remote>/<branch>" for a local "refs/heads/<branch>". */
-static void tracking(struct honk_buf *out, const struct run *r, const char *ref)
-{
-	honk_buf_reset(out);
-	honk_buf_addf(out, "refs/remotes/%s/%s", r->remote, ref + 11);
-}
-
-/*
- * With a remote, the remote's branch is the truth: point the local one at
- * what was fetched, so the decisions below see what others wrote.
- */
 static int sync_from_remote(struct run *r, const char *ref)
 {
-	struct honk_buf tr = HONK_BUF_INIT;
-	git_oid theirs, ours;
-	int err, have;
-
-	tracking(&tr, r, ref);
-	err = honk_ref_lookup(&theirs, r->repo, tr.buf);
-	honk_buf_release(&tr);
-	if (err == HONK_ENOTFOUND)
-		return 0;
-	if (err < 0)
-		return err;
-	err = honk_ref_lookup(&ours, r->repo, ref);
-	if (err < 0 && err != HONK_ENOTFOUND)
-		return err;
-	have = err == 0;
-	if (have && git_oid_equal(&ours, &theirs))
-		return 0;
-	return honk_ref_update(r->repo, ref, &theirs, have ? &ours : NULL,
-			       "honk: follow the remote");
+	return honk_ref_follow(r->repo, r->remote, ref);
 }
 
-/* Does the local ref hold something the remote does not have yet? */
 static int unpushed(struct run *r, const char *ref)
 {
-	struct honk_buf tr = HONK_BUF_INIT;
-	git_oid theirs, ours;
-	int differs;
-
-	if (honk_ref_lookup(&ours, r->repo, ref) < 0)
-		return 0;
-	tracking(&tr, r, ref);
-	differs = honk_ref_lookup(&theirs, r->repo, tr.buf) < 0 ||
-		  !git_oid_equal(&ours, &theirs);
-	honk_buf_release(&tr);
-	return differs;
+	return honk_ref_unpushed(r->repo, r->remote, ref);
 }
 
 /* Push one ref, never forced; HONK_ECONFLICT when the remote moved. */

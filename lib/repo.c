@@ -706,10 +706,28 @@ static int check_refspecs(const char *const *refspecs, size_t n)
 	return 0;
 }
 
+int honk_remote_is_url(const char *s)
+{
+	const char *colon = strchr(s, ':');
+
+	/* scheme://..., or scp-like user@host:path */
+	return strstr(s, "://") != NULL ||
+	       (colon && memchr(s, '@', (size_t)(colon - s)) != NULL &&
+		!memchr(s, '/', (size_t)(colon - s)));
+}
+
 static int lookup_remote(git_remote **out, struct honk_repo *r,
 			 const char *name)
 {
-	int err = git_remote_lookup(out, r->git, name);
+	int err;
+
+	if (honk_remote_is_url(name)) {
+		if (git_remote_create_anonymous(out, r->git, name) < 0)
+			return honk_error_git(HONK_ERROR,
+					      "cannot use remote '%s'", name);
+		return 0;
+	}
+	err = git_remote_lookup(out, r->git, name);
 
 	if (err == GIT_ENOTFOUND || err == GIT_EINVALIDSPEC)
 		return honk_error_set(HONK_ENOTFOUND, "no remote named '%s'",
@@ -786,6 +804,52 @@ int honk_remote_push(struct honk_repo *r, const char *remote,
 	honk_buf_release(&pr.rejected);
 	git_remote_free(rem);
 	return err;
+}
+
+/* "refs/remotes/<remote>/<branch>" for a local "refs/heads/<branch>". */
+static void tracking(struct honk_buf *out, const char *remote, const char *ref)
+{
+	honk_buf_reset(out);
+	honk_buf_addf(out, "refs/remotes/%s/%s", remote,
+		      ref + strlen("refs/heads/"));
+}
+
+int honk_ref_follow(struct honk_repo *r, const char *remote, const char *ref)
+{
+	struct honk_buf tr = HONK_BUF_INIT;
+	git_oid theirs, ours;
+	int err, have;
+
+	tracking(&tr, remote, ref);
+	err = honk_ref_lookup(&theirs, r, tr.buf);
+	honk_buf_release(&tr);
+	if (err == HONK_ENOTFOUND)
+		return 0;
+	if (err < 0)
+		return err;
+	err = honk_ref_lookup(&ours, r, ref);
+	if (err < 0 && err != HONK_ENOTFOUND)
+		return err;
+	have = err == 0;
+	if (have && git_oid_equal(&ours, &theirs))
+		return 0;
+	return honk_ref_update(r, ref, &theirs, have ? &ours : NULL,
+			       "honk: follow the remote");
+}
+
+int honk_ref_unpushed(struct honk_repo *r, const char *remote, const char *ref)
+{
+	struct honk_buf tr = HONK_BUF_INIT;
+	git_oid theirs, ours;
+	int differs;
+
+	if (honk_ref_lookup(&ours, r, ref) < 0)
+		return 0;
+	tracking(&tr, remote, ref);
+	differs = honk_ref_lookup(&theirs, r, tr.buf) < 0 ||
+		  !git_oid_equal(&ours, &theirs);
+	honk_buf_release(&tr);
+	return differs;
 }
 
 int honk_lock_acquire(struct honk_lock *l, const char *path)
@@ -932,5 +996,116 @@ unlink_lock:
 cleanup:
 	honk_buf_release(&lock);
 	honk_buf_release(&dir);
+	return err;
+}
+
+/* ---- a commit's files in a directory ------------------------------------ */
+
+/* A tree entry name that is safe to create below a directory. */
+static int entry_name_ok(const char *name)
+{
+	return *name && strcmp(name, ".") && strcmp(name, "..") &&
+	       strcasecmp(name, ".git") && !strchr(name, '/');
+}
+
+/*
+ * Write tree into the directory dirfd. Every name is created relative to
+ * a directory descriptor opened with O_NOFOLLOW, and every file with
+ * O_EXCL, so nothing in the tree can make a write land outside it.
+ */
+static int export_tree(struct honk_repo *r, const git_tree *tree, int dirfd,
+		       const char *shown)
+{
+	size_t i, n = git_tree_entrycount(tree);
+	int err = 0;
+
+	for (i = 0; i < n && !err; i++) {
+		const git_tree_entry *te = git_tree_entry_byindex(tree, i);
+		const char *name = git_tree_entry_name(te);
+		git_filemode_t mode = git_tree_entry_filemode(te);
+		struct honk_buf data = HONK_BUF_INIT;
+		git_tree *sub = NULL;
+		int fd;
+
+		if (!entry_name_ok(name))
+			return honk_error_set(HONK_EINVALID,
+					      "%s: refusing the tree entry '%s'",
+					      shown, name);
+		switch (mode) {
+		case GIT_FILEMODE_TREE:
+			if (mkdirat(dirfd, name, 0755) < 0 ||
+			    (fd = openat(dirfd, name,
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+						 O_CLOEXEC)) < 0)
+				return honk_error_errno(HONK_ERROR,
+							"cannot create '%s'",
+							name);
+			if (git_tree_lookup(&sub, r->git,
+					    git_tree_entry_id(te)) < 0)
+				err = honk_error_git(HONK_ERROR,
+						     "cannot read a tree");
+			else
+				err = export_tree(r, sub, fd, shown);
+			git_tree_free(sub);
+			close(fd);
+			break;
+		case GIT_FILEMODE_BLOB:
+		case GIT_FILEMODE_BLOB_EXECUTABLE:
+			if ((err = honk_repo_read_blob(&data, r,
+						       git_tree_entry_id(te))) <
+			    0)
+				break;
+			fd = openat(dirfd, name,
+				    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+					    O_CLOEXEC,
+				    mode == GIT_FILEMODE_BLOB ? 0644 : 0755);
+			if (fd < 0 || honk_write_all(fd, data.buf, data.len) < 0)
+				err = honk_error_errno(HONK_ERROR,
+						       "cannot write '%s'", name);
+			if (fd >= 0 && close(fd) < 0 && !err)
+				err = honk_error_errno(HONK_ERROR,
+						       "cannot write '%s'", name);
+			break;
+		case GIT_FILEMODE_LINK:
+			/* as git checks it out: a link, never followed here */
+			if ((err = honk_repo_read_blob(&data, r,
+						       git_tree_entry_id(te))) <
+			    0)
+				break;
+			if (memchr(data.buf, '\0', data.len) ||
+			    symlinkat(data.buf, dirfd, name) < 0)
+				err = honk_error_errno(HONK_ERROR,
+						       "cannot create link '%s'",
+						       name);
+			break;
+		default:
+			break; /* submodules are not checked out */
+		}
+		honk_buf_release(&data);
+	}
+	return err;
+}
+
+int honk_repo_export(struct honk_repo *r, const git_oid *commit,
+		     const char *dir)
+{
+	git_commit *c = NULL;
+	git_tree *tree = NULL;
+	int fd, err;
+
+	if (git_commit_lookup(&c, r->git, commit) < 0 ||
+	    git_commit_tree(&tree, c) < 0) {
+		git_commit_free(c);
+		return honk_error_git(HONK_ERROR, "cannot read a commit");
+	}
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		err = honk_error_errno(HONK_ERROR, "cannot open '%s'", dir);
+	else
+		err = export_tree(r, tree, fd, dir);
+	if (fd >= 0)
+		close(fd);
+	git_tree_free(tree);
+	git_commit_free(c);
 	return err;
 }

@@ -162,6 +162,12 @@ int honk_repo_signature(git_signature **out, struct honk_repo *r);
  */
 int honk_commit_by_honk(const char *message);
 
+/*
+ * Is s a URL (scheme://... or scp-like user@host:path) rather than the
+ * name of a configured remote? The fetch and push below take either.
+ */
+int honk_remote_is_url(const char *s);
+
 /* Fetch refspecs from a named remote. */
 int honk_remote_fetch(struct honk_repo *r, const char *remote,
 		      const char *const *refspecs, size_t n);
@@ -174,6 +180,27 @@ int honk_remote_fetch(struct honk_repo *r, const char *remote,
  */
 int honk_remote_push(struct honk_repo *r, const char *remote,
 		     const char *const *refspecs, size_t n);
+
+/*
+ * With a remote, the remote's branch is the truth: point the local
+ * branch ref ("refs/heads/...") at what the last fetch brought into
+ * refs/remotes/<remote>/..., by compare-and-swap; nothing when the remote
+ * has no such branch.
+ */
+int honk_ref_follow(struct honk_repo *r, const char *remote, const char *ref);
+
+/* Does the local branch hold what the remote's (as last fetched) does not? */
+int honk_ref_unpushed(struct honk_repo *r, const char *remote, const char *ref);
+
+/*
+ * Write the files of a commit into dir (an existing, empty directory),
+ * as a checkout would: blobs with their modes, symbolic links as links
+ * (never followed while writing), submodules left out. A tree entry
+ * named "", ".", "..", ".git" or holding '/' is refused (HONK_EINVALID):
+ * nothing is ever written outside dir.
+ */
+int honk_repo_export(struct honk_repo *r, const git_oid *commit,
+		     const char *dir);
 
 /*
  * A lock held for the life of a process: a file taken with

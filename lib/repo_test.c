@@ -717,6 +717,70 @@ static void push_rejected_by_the_remote_is_an_error(void **state)
 	}
 }
 
+/* A URL is a remote too: fetched from and pushed to without a name. */
+static void urls_are_remotes(void **state)
+{
+	const char *fetch[] = { "refs/heads/main:refs/heads/main" };
+	const char *push[] = { "refs/heads/main:refs/heads/side" };
+	struct honk_buf url = HONK_BUF_INIT;
+	struct honk_repo *r;
+	git_oid id;
+
+	(void)state;
+	assert_true(honk_remote_is_url("file:///srv/x.git"));
+	assert_true(honk_remote_is_url("git@example.com:team/x.git"));
+	assert_false(honk_remote_is_url("origin"));
+	assert_false(honk_remote_is_url("../x.git"));
+	assert_false(honk_remote_is_url("./a@b:c"));
+	sh("git init -q --bare mirror.git");
+	r = open_in("mirror.git");
+	honk_buf_addf(&url, "file://%s/bare.git", top);
+	assert_int_equal(honk_remote_fetch(r, url.buf, fetch, 1), 0);
+	assert_int_equal(honk_ref_lookup(&id, r, "refs/heads/main"), 0);
+	assert_int_equal(honk_remote_push(r, url.buf, push, 1), 0);
+	sh("git -C bare.git rev-parse --verify -q refs/heads/side >/dev/null");
+	honk_repo_free(r);
+	honk_buf_release(&url);
+}
+
+/* A commit's files in a directory; nothing written outside it. */
+static void export_writes_inside_only(void **state)
+{
+	struct honk_repo *r;
+	git_oid id;
+	char link[64];
+	ssize_t n;
+	struct stat st;
+
+	(void)state;
+	sh("cd work && mkdir -p sql/lib && echo q >sql/lib/q.sql &&"
+	   " printf '#!/bin/sh\n' >run.sh && chmod +x run.sh &&"
+	   " ln -s /etc etc-link && git add -A && git commit -q -m more");
+	r = open_in("work");
+	assert_int_equal(honk_ref_lookup(&id, r, "refs/heads/main"), 0);
+	sh("mkdir out");
+	assert_int_equal(honk_repo_export(r, &id, "out"), 0);
+	sh("cmp out/sql/lib/q.sql work/sql/lib/q.sql && test -x out/run.sh &&"
+	   " ! test -x out/honk.yaml && cmp out/datasets/a/one.yaml work/datasets/a/one.yaml");
+	n = readlink("out/etc-link", link, sizeof(link) - 1);
+	assert_true(n > 0);
+	link[n] = '\0';
+	assert_string_equal(link, "/etc");
+	/* not into a directory that holds something already */
+	assert_int_equal(honk_repo_export(r, &id, "out"), HONK_ERROR);
+	/* a tree made by hand with an entry named "..": refused */
+	sh("cd work && blob=$(echo evil | git hash-object -w --stdin) &&"
+	   " perl -e 'print \"100644 ..\\0\", pack(\"H*\", $ARGV[0])' $blob >t &&"
+	   " tree=$(git hash-object -t tree -w --literally t) &&"
+	   " git update-ref refs/heads/evil $(git commit-tree -m evil $tree)");
+	assert_int_equal(honk_ref_lookup(&id, r, "refs/heads/evil"), 0);
+	sh("mkdir out2");
+	assert_int_equal(honk_repo_export(r, &id, "out2"), HONK_EINVALID);
+	assert_non_null(strstr(honk_error_last(), "refusing the tree entry '..'"));
+	assert_int_equal(stat("evil", &st), -1);
+	honk_repo_free(r);
+}
+
 static void held_lock_is_busy_never_deleted(void **state)
 {
 	struct honk_lock a = HONK_LOCK_INIT, b = HONK_LOCK_INIT;
@@ -817,6 +881,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(
 			push_rejected_by_the_remote_is_an_error, setup,
 			teardown),
+		cmocka_unit_test_setup_teardown(urls_are_remotes, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(export_writes_inside_only,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(held_lock_is_busy_never_deleted,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(repo_lock_lives_in_the_git_dir,
