@@ -367,7 +367,8 @@ static int k_s_compat(struct honk_yctx *c, const struct honk_ynode *n,
 static int k_s_rollout(struct honk_yctx *c, const struct honk_ynode *n,
 		       void *obj)
 {
-	return honk_rollout_cfg_parse(c, n, &((struct honk_settings *)obj)->rollout);
+	return honk_rollout_cfg_parse(c, n,
+				      &((struct honk_settings *)obj)->rollout);
 }
 
 static const struct honk_ykey settings_keys[] = {
@@ -860,7 +861,8 @@ static int k_c_auto_merge(struct honk_yctx *c, const struct honk_ynode *n,
 static int k_c_rollout(struct honk_yctx *c, const struct honk_ynode *n,
 		       void *obj)
 {
-	return honk_rollout_cfg_parse(c, n, &((struct consumer_ctx *)obj)->co->rollout);
+	return honk_rollout_cfg_parse(
+		c, n, &((struct consumer_ctx *)obj)->co->rollout);
 }
 
 static const struct honk_ykey consumer_keys[] = {

@@ -120,7 +120,8 @@ static int read_at(struct honk_buf *out, struct honk_repo *repo,
 	return err;
 }
 
-/* Has anyone but honk (honk-detect, honk-gen) committed between main and tip? */
+/* Has anyone but honk (honk-detect, honk-gen) committed between main and tip?
+ */
 static int touched_by_person(struct run *r, const git_oid *tip, int *touched)
 {
 	git_revwalk *walk = NULL;
@@ -232,10 +233,10 @@ static int keep_manual(struct honk_buf *yaml, const char *path,
 		honk_diags_release(&d);
 		return 0;
 	}
-	err = pf.nmanual ? honk_plan_set_manual(&out, path, yaml->buf,
-						yaml->len, 0, pf.manual,
-						pf.nmanual, &d)
-			 : 0;
+	err = pf.nmanual
+		      ? honk_plan_set_manual(&out, path, yaml->buf, yaml->len,
+					     0, pf.manual, pf.nmanual, &d)
+		      : 0;
 	if (err == 0 && pf.nmanual) {
 		honk_buf_reset(yaml);
 		err = honk_buf_add(yaml, out.buf, out.len);

@@ -237,7 +237,8 @@ static const char *const verdicts[] = { "compatible", "breaking", NULL };
 static int k_p_migration(struct honk_yctx *c, const struct honk_ynode *n,
 			 void *obj)
 {
-	return honk_y_name(c, n, "migration", &((struct honk_planfile *)obj)->id);
+	return honk_y_name(c, n, "migration",
+			   &((struct honk_planfile *)obj)->id);
 }
 
 static int k_p_dataset(struct honk_yctx *c, const struct honk_ynode *n,
@@ -296,8 +297,7 @@ static int k_ch_str(struct honk_yctx *c, const struct honk_ynode *n, void *obj)
 	return honk_y_str(c, n, &s);
 }
 
-static int k_ch_bool(struct honk_yctx *c, const struct honk_ynode *n,
-		     void *obj)
+static int k_ch_bool(struct honk_yctx *c, const struct honk_ynode *n, void *obj)
 {
 	int v;
 
@@ -366,8 +366,7 @@ static int k_pc_via(struct honk_yctx *c, const struct honk_ynode *n, void *obj)
 			   &((struct honk_planfile_consumer *)obj)->via);
 }
 
-static int k_pc_wave(struct honk_yctx *c, const struct honk_ynode *n,
-		     void *obj)
+static int k_pc_wave(struct honk_yctx *c, const struct honk_ynode *n, void *obj)
 {
 	return honk_y_int(c, n, 1, 1000,
 			  &((struct honk_planfile_consumer *)obj)->wave);
@@ -512,10 +511,8 @@ static int k_m_by(struct honk_yctx *c, const struct honk_ynode *n, void *obj)
 }
 
 static const struct honk_ykey manual_keys[] = {
-	{ "by", 0, k_m_by },
-	{ "consumer", 0, k_m_consumer },
-	{ "path", 0, k_m_path },
-	{ "reason", HONK_YKEY_REQUIRED, k_m_reason },
+	{ "by", 0, k_m_by },	 { "consumer", 0, k_m_consumer },
+	{ "path", 0, k_m_path }, { "reason", HONK_YKEY_REQUIRED, k_m_reason },
 	{ "what", 0, k_m_what },
 };
 
@@ -532,8 +529,7 @@ static int manual_item(struct honk_yctx *c, const struct honk_ynode *n,
 	m = &pf->manual[pf->nmanual];
 	memset(m, 0, sizeof(*m));
 	if (honk_ymap_walk(c, n, "a manual item", manual_keys,
-			   sizeof(manual_keys) / sizeof(manual_keys[0]),
-			   m) < 0)
+			   sizeof(manual_keys) / sizeof(manual_keys[0]), m) < 0)
 		return HONK_EINVALID;
 	pf->nmanual++;
 	return 0;
@@ -579,7 +575,8 @@ int honk_planfile_parse(struct honk_planfile *out, const char *path,
 	err = 0;
 	if (!doc.root || doc.root->type != HONK_YMAP) {
 		if (honk_diags_count(diags) == before)
-			honk_diag_add(diags, path, doc.root ? doc.root->line : 1,
+			honk_diag_add(diags, path,
+				      doc.root ? doc.root->line : 1,
 				      doc.root ? doc.root->col : 1,
 				      "expected a migration plan (a mapping)");
 		goto done;
@@ -598,17 +595,18 @@ int honk_planfile_parse(struct honk_planfile *out, const char *path,
 				     (long)out->to)) < 0)
 		goto done;
 	if (strcmp(want.buf, out->id)) {
-		const struct honk_ynode *m = honk_ymap_get(doc.root,
-							   "migration");
+		const struct honk_ynode *m =
+			honk_ymap_get(doc.root, "migration");
 
-		honk_diag_add(diags, path, m->line, m->col,
-			      "migration '%s' should be '%s' (dataset, from, to)",
-			      out->id, want.buf);
+		honk_diag_add(
+			diags, path, m->line, m->col,
+			"migration '%s' should be '%s' (dataset, from, to)",
+			out->id, want.buf);
 	} else if ((err = honk_path_migration(&file, out->id)) < 0) {
 		goto done;
 	} else if (strchr(path, '/') && strcmp(file.buf, path)) {
-		const struct honk_ynode *m = honk_ymap_get(doc.root,
-							   "migration");
+		const struct honk_ynode *m =
+			honk_ymap_get(doc.root, "migration");
 
 		honk_diag_add(diags, path, m->line, m->col,
 			      "migration '%s' belongs in %s", out->id,
@@ -662,7 +660,8 @@ honk_planfile_excluded(const struct honk_planfile *pf, const char *name)
 	return NULL;
 }
 
-static void write_manual(struct honk_ywriter *w, const struct honk_plan_manual *m)
+static void write_manual(struct honk_ywriter *w,
+			 const struct honk_plan_manual *m)
 {
 	honk_yw_map_begin(w, 1);
 	if (m->what)

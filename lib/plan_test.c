@@ -144,7 +144,8 @@ static void plan_file_reads_back_edits(void **state)
 	struct honk_diags d = HONK_DIAGS_INIT;
 
 	(void)state;
-	assert_int_equal(honk_planfile_parse(&pf, "migrations/plays.p.v3-v4.yaml",
+	assert_int_equal(honk_planfile_parse(&pf,
+					     "migrations/plays.p.v3-v4.yaml",
 					     written, strlen(written), &d),
 			 0);
 	assert_string_equal(pf.id, "plays.p.v3-v4");
@@ -197,31 +198,38 @@ static void expect_bad_plan(const char *path, const char *text,
 static void plan_file_errors_have_positions(void **state)
 {
 	(void)state;
-	expect_bad_plan("migrations/plays.p.v3-v4.yaml",
-			"migration: plays.p.v3-v9\ndataset: plays.p\nfrom: 3\nto: 4\nconsumers: []\n",
-			"migrations/plays.p.v3-v4.yaml:1:12: migration 'plays.p.v3-v9' should be 'plays.p.v3-v4'");
-	expect_bad_plan("migrations/plays.p.v3-v4.yaml",
-			"migration: plays.p.v3-v4\ndataset: plays.p\nfrom: 3\nto: 4\n"
-			"consumers:\n- {consumer: a, impact: braking, wave: 1}\n",
-			":6:25: unknown value 'braking', did you mean 'breaking'?");
-	expect_bad_plan("migrations/plays.p.v3-v4.yaml",
-			"migration: plays.p.v3-v4\ndataset: plays.p\nfrom: 3\nto: 4\n"
-			"consumers:\n- {consumer: '$(id)', impact: breaking}\n",
-			":6:14: invalid consumer name '$(id)'");
-	expect_bad_plan("migrations/plays.p.v3-v4.yaml",
-			"migration: plays.p.v3-v4\ndataset: plays.p\nfrom: 3\nto: 4\n"
-			"consumers: []\nmanual: [{reasn: x}]\n",
-			"unknown key 'reasn' in a manual item, did you mean 'reason'?");
-	expect_bad_plan("migrations/other.yaml",
-			"migration: plays.p.v3-v4\ndataset: plays.p\nfrom: 3\nto: 4\nconsumers: []\n",
-			"belongs in migrations/plays.p.v3-v4.yaml");
-	expect_bad_plan("migrations/plays.p.v4-v3.yaml",
-			"migration: plays.p.v4-v3\ndataset: plays.p\nfrom: 4\nto: 3\nconsumers: []\n",
-			":4:5: to (3) must be after from (4)");
-	expect_bad_plan("migrations/plays.p.v3-v4.yaml",
-			"migration: plays.p.v3-v4\ndataset: plays.p\nfrom: 3\nto: 4\n"
-			"consumers: [{consumer: a, impact: breaking}, {consumer: a, impact: relocate}]\n",
-			"consumer 'a' is listed twice");
+	expect_bad_plan(
+		"migrations/plays.p.v3-v4.yaml",
+		"migration: plays.p.v3-v9\ndataset: plays.p\nfrom: 3\nto: 4\nconsumers: []\n",
+		"migrations/plays.p.v3-v4.yaml:1:12: migration 'plays.p.v3-v9' should be 'plays.p.v3-v4'");
+	expect_bad_plan(
+		"migrations/plays.p.v3-v4.yaml",
+		"migration: plays.p.v3-v4\ndataset: plays.p\nfrom: 3\nto: 4\n"
+		"consumers:\n- {consumer: a, impact: braking, wave: 1}\n",
+		":6:25: unknown value 'braking', did you mean 'breaking'?");
+	expect_bad_plan(
+		"migrations/plays.p.v3-v4.yaml",
+		"migration: plays.p.v3-v4\ndataset: plays.p\nfrom: 3\nto: 4\n"
+		"consumers:\n- {consumer: '$(id)', impact: breaking}\n",
+		":6:14: invalid consumer name '$(id)'");
+	expect_bad_plan(
+		"migrations/plays.p.v3-v4.yaml",
+		"migration: plays.p.v3-v4\ndataset: plays.p\nfrom: 3\nto: 4\n"
+		"consumers: []\nmanual: [{reasn: x}]\n",
+		"unknown key 'reasn' in a manual item, did you mean 'reason'?");
+	expect_bad_plan(
+		"migrations/other.yaml",
+		"migration: plays.p.v3-v4\ndataset: plays.p\nfrom: 3\nto: 4\nconsumers: []\n",
+		"belongs in migrations/plays.p.v3-v4.yaml");
+	expect_bad_plan(
+		"migrations/plays.p.v4-v3.yaml",
+		"migration: plays.p.v4-v3\ndataset: plays.p\nfrom: 4\nto: 3\nconsumers: []\n",
+		":4:5: to (3) must be after from (4)");
+	expect_bad_plan(
+		"migrations/plays.p.v3-v4.yaml",
+		"migration: plays.p.v3-v4\ndataset: plays.p\nfrom: 3\nto: 4\n"
+		"consumers: [{consumer: a, impact: breaking}, {consumer: a, impact: relocate}]\n",
+		"consumer 'a' is listed twice");
 }
 
 /* honk's manual items are replaced, people's kept, the rest untouched. */
@@ -251,10 +259,11 @@ static void manual_items_are_spliced(void **state)
 	honk_buf_addstr(&one, "\n");
 	honk_buf_reset(&two);
 	honk_buf_add(&two, written, strlen(written));
-	honk_buf_addstr(&two,
-			"manual:\n- {consumer: b, reason: moved by hand}\n"
-			"- {what: transform, path: ms, reason: old, by: honk-gen}\n"
-			"# trailing comment of the person\n");
+	honk_buf_addstr(
+		&two,
+		"manual:\n- {consumer: b, reason: moved by hand}\n"
+		"- {what: transform, path: ms, reason: old, by: honk-gen}\n"
+		"# trailing comment of the person\n");
 	/* honk's are replaced, the person's stays; nothing from honk: */
 	assert_int_equal(honk_plan_set_manual(&three, "p.yaml", two.buf,
 					      two.len, 1, mine, 1, &d),

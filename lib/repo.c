@@ -474,7 +474,8 @@ int honk_commit_by_honk(const char *message)
 		int bol = p == message || p[-1] == '\n';
 
 		p += strlen("Honk-Actor: ");
-		for (k = 0; bol && k < sizeof(actors) / sizeof(actors[0]); k++) {
+		for (k = 0; bol && k < sizeof(actors) / sizeof(actors[0]);
+		     k++) {
 			n = strlen(actors[k]);
 			if (!strncmp(p, actors[k], n) &&
 			    (p[n] == '\n' || p[n] == '\0'))
@@ -1028,18 +1029,18 @@ static int export_tree(struct honk_repo *r, const git_tree *tree, int dirfd,
 		int fd;
 
 		if (!entry_name_ok(name))
-			return honk_error_set(HONK_EINVALID,
-					      "%s: refusing the tree entry '%s'",
-					      shown, name);
+			return honk_error_set(
+				HONK_EINVALID,
+				"%s: refusing the tree entry '%s'", shown,
+				name);
 		switch (mode) {
 		case GIT_FILEMODE_TREE:
 			if (mkdirat(dirfd, name, 0755) < 0 ||
 			    (fd = openat(dirfd, name,
 					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 						 O_CLOEXEC)) < 0)
-				return honk_error_errno(HONK_ERROR,
-							"cannot create '%s'",
-							name);
+				return honk_error_errno(
+					HONK_ERROR, "cannot create '%s'", name);
 			if (git_tree_lookup(&sub, r->git,
 					    git_tree_entry_id(te)) < 0)
 				err = honk_error_git(HONK_ERROR,
@@ -1051,32 +1052,31 @@ static int export_tree(struct honk_repo *r, const git_tree *tree, int dirfd,
 			break;
 		case GIT_FILEMODE_BLOB:
 		case GIT_FILEMODE_BLOB_EXECUTABLE:
-			if ((err = honk_repo_read_blob(&data, r,
-						       git_tree_entry_id(te))) <
-			    0)
+			if ((err = honk_repo_read_blob(
+				     &data, r, git_tree_entry_id(te))) < 0)
 				break;
 			fd = openat(dirfd, name,
 				    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 					    O_CLOEXEC,
 				    mode == GIT_FILEMODE_BLOB ? 0644 : 0755);
-			if (fd < 0 || honk_write_all(fd, data.buf, data.len) < 0)
-				err = honk_error_errno(HONK_ERROR,
-						       "cannot write '%s'", name);
+			if (fd < 0 ||
+			    honk_write_all(fd, data.buf, data.len) < 0)
+				err = honk_error_errno(
+					HONK_ERROR, "cannot write '%s'", name);
 			if (fd >= 0 && close(fd) < 0 && !err)
-				err = honk_error_errno(HONK_ERROR,
-						       "cannot write '%s'", name);
+				err = honk_error_errno(
+					HONK_ERROR, "cannot write '%s'", name);
 			break;
 		case GIT_FILEMODE_LINK:
 			/* as git checks it out: a link, never followed here */
-			if ((err = honk_repo_read_blob(&data, r,
-						       git_tree_entry_id(te))) <
-			    0)
+			if ((err = honk_repo_read_blob(
+				     &data, r, git_tree_entry_id(te))) < 0)
 				break;
 			if (memchr(data.buf, '\0', data.len) ||
 			    symlinkat(data.buf, dirfd, name) < 0)
-				err = honk_error_errno(HONK_ERROR,
-						       "cannot create link '%s'",
-						       name);
+				err = honk_error_errno(
+					HONK_ERROR, "cannot create link '%s'",
+					name);
 			break;
 		default:
 			break; /* submodules are not checked out */

@@ -776,7 +776,8 @@ static void export_writes_inside_only(void **state)
 	assert_int_equal(honk_ref_lookup(&id, r, "refs/heads/evil"), 0);
 	sh("mkdir out2");
 	assert_int_equal(honk_repo_export(r, &id, "out2"), HONK_EINVALID);
-	assert_non_null(strstr(honk_error_last(), "refusing the tree entry '..'"));
+	assert_non_null(
+		strstr(honk_error_last(), "refusing the tree entry '..'"));
 	assert_int_equal(stat("evil", &st), -1);
 	honk_repo_free(r);
 }

@@ -232,8 +232,8 @@ static int k_consumers(struct honk_yctx *c, const struct honk_ynode *n,
 
 	if (n->type != HONK_YSEQ)
 		return honk_yerror(c, n, "expected a list of consumers");
-	r->consumers = honk_arena_alloc(c->arena,
-					(n->n + 1) * sizeof(*r->consumers));
+	r->consumers =
+		honk_arena_alloc(c->arena, (n->n + 1) * sizeof(*r->consumers));
 	if (!r->consumers)
 		return HONK_ERROR;
 	r->nconsumers = n->n;

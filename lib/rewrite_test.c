@@ -230,16 +230,16 @@ static void consumers_choose_rules(void **state)
 	char *got;
 
 	(void)state;
-	assert_int_equal(honk_rules_parse_for(&rs, "r.yaml", yaml,
-					      strlen(yaml), "b", &d),
+	assert_int_equal(honk_rules_parse_for(&rs, "r.yaml", yaml, strlen(yaml),
+					      "b", &d),
 			 0);
 	assert_int_equal(honk_rules_count(rs), 2);
 	got = apply(rs, "x.sql", "ts v3");
 	assert_string_equal(got, "at v4");
 	free(got);
 	honk_rules_free(rs);
-	assert_int_equal(honk_rules_parse_for(&rs, "r.yaml", yaml,
-					      strlen(yaml), "c", &d),
+	assert_int_equal(honk_rules_parse_for(&rs, "r.yaml", yaml, strlen(yaml),
+					      "c", &d),
 			 0);
 	got = apply(rs, "x.sql", "ts v3");
 	assert_string_equal(got, "ts v4");
