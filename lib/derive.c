@@ -436,10 +436,10 @@ static int write_yaml(struct derive *d)
 	honk_buf_reset(y);
 	honk_buf_addf(
 		y,
-		"# Rewrite rules for %s: the consumers' code moves from v%lld\n"
-		"# to v%lld. Derived by honk-gen from the plan; rules apply in\n"
-		"# order, as sed -E applies its expressions. Edit or add rules in\n"
-		"# review: honk-gen then keeps this file as it is.\n",
+		"# The rewrite rules of %s, derived by honk-gen\n"
+		"# from the plan: the consumers' code moves from v%lld to v%lld.\n"
+		"# Rules apply in order, as sed -E applies its expressions. Edit\n"
+		"# or add rules in review: honk-gen then keeps this file as it is.\n",
 		d->pf->id, (long long)d->pf->from, (long long)d->pf->to);
 	if ((err = honk_yw_new(&w, y)) < 0)
 		return err;

@@ -747,8 +747,6 @@ int honk_remote_fetch(struct honk_repo *r, const char *remote,
 	git_remote *rem = NULL;
 	int err;
 
-	if ((err = check_refspecs(refspecs, n)) < 0)
-		return err;
 	if ((err = lookup_remote(&rem, r, remote)) < 0)
 		return err;
 	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);

@@ -168,7 +168,11 @@ int honk_commit_by_honk(const char *message);
  */
 int honk_remote_is_url(const char *s);
 
-/* Fetch refspecs from a named remote. */
+/*
+ * Fetch refspecs (NULL: the remote's configured ones) from a named remote
+ * or a URL. A forced refspec ("+src:dst") moves only local refs: for
+ * honk's own mirrors of consumer repositories.
+ */
 int honk_remote_fetch(struct honk_repo *r, const char *remote,
 		      const char *const *refspecs, size_t n);
 

@@ -1167,7 +1167,7 @@ int honk_rewrite_branch(git_oid *out, const struct honk_rule_set *rs,
 		goto cleanup;
 	git_oid_cpy(&tip, honk_snapshot_commit(snap));
 	if ((err = honk_snapshot_foreach(snap, "", branch_file, &w)) < 0 ||
-	    !w.nups)
+	    !w.nups || o->dry_run)
 		goto cleanup;
 	err = honk_ref_lookup(&cur, repo, o->target);
 	if (err < 0 && err != HONK_ENOTFOUND)

@@ -99,6 +99,7 @@ struct honk_rewrite_branch_opts {
 	size_t npaths;
 	const char *target;  /* the ref written, e.g. refs/heads/honk/<id> */
 	const char *message; /* of the commit */
+	int dry_run;	     /* patches only: nothing is written */
 };
 
 int honk_rewrite_branch(git_oid *out, const struct honk_rule_set *rs,
