@@ -148,8 +148,9 @@ _honk_gen()
 	local cur prev words cword
 	_honk_words
 
-	local commands="rewrite"
+	local commands="validate rewrite"
 	local common="-C --json -q --quiet -v --verbose --color= -h --help --version"
+	local generate="--consumer --dialect --no-validate --dry-run --remote --no-remote"
 
 	_honk_common && return
 	case $prev in
@@ -157,12 +158,20 @@ _honk_gen()
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return
 		;;
+	--dialect)
+		COMPREPLY=($(compgen -W "sqlite postgres bigquery" -- "$cur"))
+		return
+		;;
+	--consumer)
+		COMPREPLY=($(compgen -W "$(git ls-tree -r --name-only HEAD consumers/ 2>/dev/null | sed -n 's|^.*/\([^/]*\)\.yaml$|\1|p')" -- "$cur"))
+		return
+		;;
 	esac
 
 	local i command=
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
-		-C | --rules) ((i++)) ;;
+		-C | --rules | --dialect | --consumer | --remote) ((i++)) ;;
 		-*) ;;
 		*)
 			command=${words[i]}
@@ -171,21 +180,34 @@ _honk_gen()
 		esac
 	done
 
+	# proposals: the ids honk-gen takes
+	local ids
+	ids=$(git for-each-ref --format='%(refname:short)' 'refs/heads/honk/propose/' 2>/dev/null | sed 's|^honk/propose/||')
 	if [[ -z $command ]]; then
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W "$common" -- "$cur"))
+			COMPREPLY=($(compgen -W "$generate $common" -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+			COMPREPLY=($(compgen -W "$commands $ids" -- "$cur"))
 		fi
 		return
 	fi
 	case $command in
 	rewrite)
 		if [[ $cur == -* ]]; then
-			COMPREPLY=($(compgen -W "--rules --write $common" -- "$cur"))
+			COMPREPLY=($(compgen -W "--rules --write --consumer $common" -- "$cur"))
 		else
 			COMPREPLY=($(compgen -d -- "$cur"))
 		fi
+		;;
+	validate)
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "--consumer --remote --no-remote $common" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "$ids" -- "$cur"))
+		fi
+		;;
+	*)
+		COMPREPLY=($(compgen -W "$generate $common" -- "$cur"))
 		;;
 	esac
 } &&
