@@ -654,9 +654,10 @@ static int rewrite_one(struct gen *g, struct target *t)
 		err = 0;
 		goto cleanup;
 	}
-	err = honk_rules_parse_for(&rs, "rewrite.yaml", g->rules.buf,
-				   g->rules.len, t->co->name, &g->diags);
-	if (err < 0)
+	if ((err = path_in(&path, g, "rewrite.yaml")) < 0 ||
+	    (err = honk_rules_parse_for(&rs, path.buf, g->rules.buf,
+					g->rules.len, t->co->name, &g->diags)) <
+		    0)
 		goto cleanup;
 	honk_buf_addf(&msg,
 		      "honk: move %s to %s v%lld\n\n"
@@ -673,13 +674,26 @@ static int rewrite_one(struct gen *g, struct target *t)
 	ro.message = msg.buf;
 	ro.dry_run = g->o->dry_run;
 	for (tries = 0;; tries++) {
+		git_oid was;
+
+		if (honk_ref_lookup(&was, &t->repo, target.buf) < 0)
+			memset(&was, 0, sizeof(was));
 		honk_buf_reset(&patch);
 		err = honk_rewrite_branch(&made, rs, &t->repo, &ro,
 					  collect_patch, &patch);
-		if (err < 0)
+		if (err < 0) {
+			/* which consumer's file it was */
+			char *why = strdup(honk_error_last());
+
+			if (why)
+				honk_error_set(err, "%s: %s", t->co->name, why);
+			free(why);
 			goto cleanup;
+		}
+		/* a URL gets what its mirror (as fetched) does not have */
 		if (git_oid_is_zero(&made) || g->o->dry_run ||
-		    !honk_remote_is_url(t->co->repo))
+		    !honk_remote_is_url(t->co->repo) ||
+		    git_oid_equal(&made, &was))
 			break;
 		err = push_target(g, t, target.buf);
 		if (err != HONK_ECONFLICT || tries + 1 == PUSH_TRIES)
