@@ -30,518 +30,12 @@
 
 #include "buf.h"
 #include "error.h"
+#include "jsonread.h"
 #include "yaml.h"
 #include "banned.h"
 
-#define JSON_MAX_DEPTH 64
-#define MAX_PROBLEMS   5
-#define SHOW_MAX       40
-
-/* JSON with positions, for samples and the contents of JSON columns */
-
-enum jt { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ };
-
-struct jv {
-	enum jt t;
-	unsigned col;	 /* 1-based byte column */
-	int b;		 /* J_BOOL */
-	int integral;	 /* J_NUM: no fraction, no exponent */
-	const char *raw; /* the value as written */
-	size_t rawlen;
-	char *s; /* J_STR: decoded (may hold U+0000); J_NUM: raw */
-	size_t n;
-	struct jv *first, *next; /* items; an object's keys and values alternate
-				  */
-	size_t count;		 /* items, or pairs */
-};
-
-struct jparse {
-	const char *base, *p, *end;
-	struct honk_arena *arena;
-	unsigned depth;
-	const char *err;
-	const char *errat;
-};
-
-static int jfail(struct jparse *j, const char *at, const char *msg)
-{
-	if (!j->err) {
-		j->err = msg;
-		j->errat = at;
-	}
-	return -1;
-}
-
-static void skip_ws(struct jparse *j)
-{
-	while (j->p < j->end && (*j->p == ' ' || *j->p == '\t' ||
-				 *j->p == '\n' || *j->p == '\r'))
-		j->p++;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int hex4(const char *p, const char *end, unsigned *out)
-{
-	unsigned v = 0;
-	int i, h;
-
-	if (end - p < 4)
-		return -1;
-	for (i = 0; i < 4; i++) {
-		if ((h = hexval(p[i])) < 0)
-			return -1;
-		v = v * 16 + (unsigned)h;
-	}
-	*out = v;
-	return 0;
-}
-
-static int put_utf8(struct honk_buf *b, unsigned cp)
-{
-	char u[4];
-	size_t n;
-
-	if (cp < 0x80) {
-		u[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xc0 | (cp >> 6));
-		u[1] = (char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xe0 | (cp >> 12));
-		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[2] = (char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		u[0] = (char)(0xf0 | (cp >> 18));
-		u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[3] = (char)(0x80 | (cp & 0x3f));
-		n = 4;
-	}
-	return honk_buf_add(b, u, n);
-}
-
-/* The string at j->p (after its opening quote), decoded into b. */
-static int jstring(struct jparse *j, struct honk_buf *b)
-{
-	const char *start = j->p - 1;
-
-	honk_buf_reset(b);
-	while (j->p < j->end) {
-		unsigned char c = (unsigned char)*j->p;
-		unsigned cp, lo;
-
-		if (c == '"') {
-			j->p++;
-			return 0;
-		}
-		if (c < 0x20)
-			return jfail(j, j->p,
-				     "a control character inside a string");
-		if (c != '\\') {
-			if (honk_buf_addch(b, c) < 0)
-				return jfail(j, j->p, "out of memory");
-			j->p++;
-			continue;
-		}
-		if (++j->p >= j->end)
-			break;
-		switch (*j->p) {
-		case '"':
-		case '\\':
-		case '/':
-			cp = (unsigned char)*j->p;
-			break;
-		case 'b':
-			cp = '\b';
-			break;
-		case 'f':
-			cp = '\f';
-			break;
-		case 'n':
-			cp = '\n';
-			break;
-		case 'r':
-			cp = '\r';
-			break;
-		case 't':
-			cp = '\t';
-			break;
-		case 'u':
-			if (hex4(j->p + 1, j->end, &cp) < 0)
-				return jfail(j, j->p - 1, "a bad \\u escape");
-			j->p += 4;
-			if (cp >= 0xdc00 && cp <= 0xdfff)
-				return jfail(j, j->p - 5,
-					     "a lone low surrogate");
-			if (cp >= 0xd800 && cp <= 0xdbff) {
-				if (j->end - j->p < 7 || j->p[1] != '\\' ||
-				    j->p[2] != 'u' ||
-				    hex4(j->p + 3, j->end, &lo) < 0 ||
-				    lo < 0xdc00 || lo > 0xdfff)
-					return jfail(j, j->p - 5,
-						     "a lone high surrogate");
-				cp = 0x10000 + ((cp - 0xd800) << 10) +
-				     (lo - 0xdc00);
-				j->p += 6;
-			}
-			break;
-		default:
-			return jfail(j, j->p - 1, "an unknown escape");
-		}
-		if (put_utf8(b, cp) < 0)
-			return jfail(j, j->p, "out of memory");
-		j->p++;
-	}
-	return jfail(j, start, "a string without its closing quote");
-}
-
-static int is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static struct jv *jvalue(struct jparse *j, struct honk_buf *tmp);
-
-static struct jv *jnew(struct jparse *j, enum jt t, const char *at)
-{
-	struct jv *v = honk_arena_alloc(j->arena, sizeof(*v));
-
-	if (!v) {
-		jfail(j, at, "out of memory");
-		return NULL;
-	}
-	v->t = t;
-	v->col = (unsigned)(at - j->base) + 1;
-	v->raw = at;
-	return v;
-}
-
-static int jnumber(struct jparse *j, struct jv *v)
-{
-	const char *p = j->p;
-
-	v->integral = 1;
-	if (p < j->end && *p == '-')
-		p++;
-	if (p < j->end && *p == '0')
-		p++;
-	else if (p < j->end && *p >= '1' && *p <= '9')
-		while (p < j->end && is_digit(*p))
-			p++;
-	else
-		return jfail(j, j->p, "not a JSON value");
-	if (p < j->end && *p == '.') {
-		v->integral = 0;
-		if (++p >= j->end || !is_digit(*p))
-			return jfail(j, p, "a digit must follow '.'");
-		while (p < j->end && is_digit(*p))
-			p++;
-	}
-	if (p < j->end && (*p == 'e' || *p == 'E')) {
-		v->integral = 0;
-		p++;
-		if (p < j->end && (*p == '+' || *p == '-'))
-			p++;
-		if (p >= j->end || !is_digit(*p))
-			return jfail(j, p, "a digit must follow the exponent");
-		while (p < j->end && is_digit(*p))
-			p++;
-	}
-	v->s = honk_arena_strndup(j->arena, j->p, (size_t)(p - j->p));
-	if (!v->s)
-		return jfail(j, j->p, "out of memory");
-	v->n = (size_t)(p - j->p);
-	j->p = p;
-	return 0;
-}
-
-static int jword(struct jparse *j, const char *w)
-{
-	size_t n = strlen(w);
-
-	if ((size_t)(j->end - j->p) < n || memcmp(j->p, w, n) != 0)
-		return jfail(j, j->p, "not a JSON value");
-	j->p += n;
-	return 0;
-}
-
-static int jcontainer(struct jparse *j, struct jv *v, struct honk_buf *tmp)
-{
-	char close = v->t == J_ARR ? ']' : '}';
-	struct jv **tail = &v->first;
-
-	if (++j->depth > JSON_MAX_DEPTH)
-		return jfail(j, j->p, "nested too deeply");
-	j->p++;
-	skip_ws(j);
-	if (j->p < j->end && *j->p == close) {
-		j->p++;
-		j->depth--;
-		return 0;
-	}
-	for (;;) {
-		struct jv *item;
-
-		skip_ws(j);
-		if (v->t == J_OBJ) {
-			struct jv *key;
-
-			if (j->p >= j->end || *j->p != '"')
-				return jfail(j, j->p, "expected a key string");
-			if (!(key = jnew(j, J_STR, j->p)))
-				return -1;
-			j->p++;
-			if (jstring(j, tmp) < 0)
-				return -1;
-			key->s = honk_arena_strndup(j->arena, tmp->buf,
-						    tmp->len);
-			key->n = tmp->len;
-			key->rawlen = (size_t)(j->p - key->raw);
-			if (!key->s)
-				return jfail(j, j->p, "out of memory");
-			*tail = key;
-			tail = &key->next;
-			skip_ws(j);
-			if (j->p >= j->end || *j->p != ':')
-				return jfail(j, j->p, "expected ':'");
-			j->p++;
-		}
-		if (!(item = jvalue(j, tmp)))
-			return -1;
-		*tail = item;
-		tail = &item->next;
-		v->count++;
-		skip_ws(j);
-		if (j->p < j->end && *j->p == ',') {
-			j->p++;
-			continue;
-		}
-		if (j->p < j->end && *j->p == close) {
-			j->p++;
-			j->depth--;
-			return 0;
-		}
-		return jfail(j, j->p,
-			     v->t == J_ARR ? "expected ',' or ']'"
-					   : "expected ',' or '}'");
-	}
-}
-
-static struct jv *jvalue(struct jparse *j, struct honk_buf *tmp)
-{
-	struct jv *v;
-	int err;
-
-	skip_ws(j);
-	if (j->p >= j->end) {
-		jfail(j, j->p, "a value is missing");
-		return NULL;
-	}
-	switch (*j->p) {
-	case '{':
-	case '[':
-		if (!(v = jnew(j, *j->p == '{' ? J_OBJ : J_ARR, j->p)))
-			return NULL;
-		err = jcontainer(j, v, tmp);
-		break;
-	case '"':
-		if (!(v = jnew(j, J_STR, j->p)))
-			return NULL;
-		j->p++;
-		err = jstring(j, tmp);
-		if (!err) {
-			v->s = honk_arena_strndup(j->arena, tmp->buf, tmp->len);
-			v->n = tmp->len;
-			err = v->s ? 0 : jfail(j, j->p, "out of memory");
-		}
-		break;
-	case 't':
-	case 'f':
-		if (!(v = jnew(j, J_BOOL, j->p)))
-			return NULL;
-		v->b = *j->p == 't';
-		err = jword(j, v->b ? "true" : "false");
-		break;
-	case 'n':
-		if (!(v = jnew(j, J_NULL, j->p)))
-			return NULL;
-		err = jword(j, "null");
-		break;
-	default:
-		if (!(v = jnew(j, J_NUM, j->p)))
-			return NULL;
-		err = jnumber(j, v);
-		break;
-	}
-	if (err < 0)
-		return NULL;
-	v->rawlen = (size_t)(j->p - v->raw);
-	return v;
-}
-
-/* Length of the valid UTF-8 prefix of s[0..n). */
-static size_t utf8_valid(const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t i = 0;
-
-	static const unsigned mins[] = { 0, 0x80, 0x800, 0x10000 };
-
-	while (i < n) {
-		unsigned c = p[i], need, cp, k;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf)
-			need = 1;
-		else if (c >= 0xe0 && c <= 0xef)
-			need = 2;
-		else if (c >= 0xf0 && c <= 0xf4)
-			need = 3;
-		else
-			return i;
-		if (n - i <= need)
-			return i;
-		cp = c & (0x3fu >> need);
-		for (k = 1; k <= need; k++) {
-			if ((p[i + k] & 0xc0) != 0x80)
-				return i;
-			cp = (cp << 6) | (p[i + k] & 0x3f);
-		}
-		if (cp < mins[need] || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return i;
-		i += need + 1;
-	}
-	return n;
-}
-
-/*
- * Parse s[0..n) as one JSON value. On failure NULL, with *err and *col
- * (1-based) saying what and where.
- */
-static struct jv *json_parse(struct honk_arena *a, struct honk_buf *tmp,
-			     const char *s, size_t n, const char **err,
-			     unsigned *col)
-{
-	struct jparse j = { s, s, s + n, a, 0, NULL, NULL };
-	size_t ok = utf8_valid(s, n);
-	struct jv *v;
-
-	if (ok < n) {
-		*err = "not valid UTF-8";
-		*col = (unsigned)ok + 1;
-		return NULL;
-	}
-	v = jvalue(&j, tmp);
-	if (v) {
-		skip_ws(&j);
-		if (j.p < j.end) {
-			jfail(&j, j.p, "text after the value");
-			v = NULL;
-		}
-	}
-	if (!v) {
-		*err = j.err;
-		*col = (unsigned)(j.errat - s) + 1;
-	}
-	return v;
-}
-
-/* Canonical JSON: object keys sorted, strings escaped minimally. */
-static void json_quote(struct honk_buf *b, const char *s, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t i;
-
-	honk_buf_addch(b, '"');
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if (c == '"' || c == '\\') {
-			honk_buf_addch(b, '\\');
-			honk_buf_addch(b, c);
-		} else if (c < 0x20) {
-			honk_buf_addf(b, "\\u00%c%c", hex[c >> 4], hex[c & 15]);
-		} else {
-			honk_buf_addch(b, c);
-		}
-	}
-	honk_buf_addch(b, '"');
-}
-
-static int cmp_pair(const void *pa, const void *pb)
-{
-	const struct jv *a = *(const struct jv *const *)pa;
-	const struct jv *b = *(const struct jv *const *)pb;
-	size_t n = a->n < b->n ? a->n : b->n;
-	int c = memcmp(a->s, b->s, n);
-
-	if (c)
-		return c;
-	return a->n < b->n ? -1 : a->n > b->n;
-}
-
-static int json_canon(struct honk_buf *b, const struct jv *v)
-{
-	const struct jv *it, **keys;
-	size_t i;
-	int err = 0;
-
-	switch (v->t) {
-	case J_NULL:
-		return honk_buf_addstr(b, "null");
-	case J_BOOL:
-		return honk_buf_addstr(b, v->b ? "true" : "false");
-	case J_NUM:
-		return honk_buf_add(b, v->s, v->n);
-	case J_STR:
-		json_quote(b, v->s, v->n);
-		return 0;
-	case J_ARR:
-		honk_buf_addch(b, '[');
-		for (it = v->first, i = 0; it && !err; it = it->next, i++) {
-			if (i)
-				honk_buf_addch(b, ',');
-			err = json_canon(b, it);
-		}
-		honk_buf_addch(b, ']');
-		return err;
-	default:
-		keys = malloc((v->count + 1) * sizeof(*keys));
-		if (!keys)
-			return honk_error_set(HONK_ERROR, "out of memory");
-		for (it = v->first, i = 0; it && it->next; it = it->next->next)
-			keys[i++] = it;
-		qsort(keys, i, sizeof(*keys), cmp_pair);
-		honk_buf_addch(b, '{');
-		for (size_t k = 0; k < i && !err; k++) {
-			if (k)
-				honk_buf_addch(b, ',');
-			json_quote(b, keys[k]->s, keys[k]->n);
-			honk_buf_addch(b, ':');
-			err = json_canon(b, keys[k]->next);
-		}
-		honk_buf_addch(b, '}');
-		free(keys);
-		return err;
-	}
-}
+#define MAX_PROBLEMS 5
+#define SHOW_MAX     40
 
 /* base64 */
 
@@ -632,15 +126,16 @@ static int parse_i64(const char *s, int64_t *out)
 /* The checker */
 
 struct chk {
-	struct honk_buf path; /* "device.os", "tags[1]" */
-	struct honk_buf msg;  /* the first problem, "path: ..." */
-	const struct jv *at;  /* where it is, in JSON input */
+	struct honk_buf path;	    /* "device.os", "tags[1]" */
+	struct honk_buf msg;	    /* the first problem, "path: ..." */
+	const struct honk_jval *at; /* where it is, in JSON input */
 };
 
-static int problem(struct chk *c, const struct jv *at, const char *fmt, ...)
-	HONK_PRINTF(3, 4);
+static int problem(struct chk *c, const struct honk_jval *at, const char *fmt,
+		   ...) HONK_PRINTF(3, 4);
 
-static int problem(struct chk *c, const struct jv *at, const char *fmt, ...)
+static int problem(struct chk *c, const struct honk_jval *at, const char *fmt,
+		   ...)
 {
 	va_list ap;
 
@@ -678,7 +173,7 @@ static void show_text(struct honk_buf *b, const char *s, size_t n, char quote)
 }
 
 /* A JSON value as written, shortened: for messages. */
-static const char *show_json(struct honk_buf *b, const struct jv *v)
+static const char *show_json(struct honk_buf *b, const struct honk_jval *v)
 {
 	size_t i, n = v->rawlen < SHOW_MAX ? v->rawlen : SHOW_MAX;
 
@@ -694,8 +189,9 @@ static const char *show_json(struct honk_buf *b, const struct jv *v)
 }
 
 static const char *const json_kinds[] = {
-	[J_NULL] = "null",    [J_BOOL] = "a boolean", [J_NUM] = "a number",
-	[J_STR] = "a string", [J_ARR] = "an array",   [J_OBJ] = "an object",
+	[HONK_J_NULL] = "null",	      [HONK_J_BOOL] = "a boolean",
+	[HONK_J_NUMBER] = "a number", [HONK_J_STRING] = "a string",
+	[HONK_J_ARRAY] = "an array",  [HONK_J_OBJECT] = "an object",
 };
 
 /* Types the contract stores as JSON text. */
@@ -747,7 +243,7 @@ static const char *form_of(const struct honk_field *f)
 	}
 }
 
-static int text_problem(struct chk *c, const struct jv *at,
+static int text_problem(struct chk *c, const struct honk_jval *at,
 			const struct honk_field *f, const char *shown)
 {
 	struct honk_buf syms = HONK_BUF_INIT;
@@ -781,12 +277,12 @@ static size_t path_push(struct chk *c, const char *name, size_t n)
 }
 
 static int check_json(struct chk *c, const struct honk_field *f,
-		      const struct jv *v, struct honk_buf *tmp);
+		      const struct honk_jval *v, struct honk_buf *tmp);
 
 static int check_record(struct chk *c, const struct honk_field *f,
-			const struct jv *v, struct honk_buf *tmp)
+			const struct honk_jval *v, struct honk_buf *tmp)
 {
-	const struct jv *k, *k2;
+	const struct honk_jval *k, *k2;
 	size_t i, old;
 	int bad = 0;
 
@@ -794,16 +290,17 @@ static int check_record(struct chk *c, const struct honk_field *f,
 		const struct honk_field *sub = NULL;
 
 		for (i = 0; i < f->nfields; i++)
-			if (strlen(f->fields[i].name) == k->n &&
-			    !memcmp(f->fields[i].name, k->s, k->n))
+			if (strlen(f->fields[i].name) == k->len &&
+			    !memcmp(f->fields[i].name, k->str, k->len))
 				sub = &f->fields[i];
 		if (!sub) {
 			honk_buf_reset(tmp);
-			show_text(tmp, k->s, k->n, '\'');
+			show_text(tmp, k->str, k->len, '\'');
 			return problem(c, k, "unknown field %s", tmp->buf);
 		}
 		for (k2 = v->first; k2 != k; k2 = k2->next->next)
-			if (k2->n == k->n && !memcmp(k2->s, k->s, k->n))
+			if (k2->len == k->len &&
+			    !memcmp(k2->str, k->str, k->len))
 				return problem(c, k, "field '%s' given twice",
 					       sub->name);
 		old = path_push(c, sub->name, strlen(sub->name));
@@ -818,8 +315,8 @@ static int check_record(struct chk *c, const struct honk_field *f,
 		if (!sub->required)
 			continue;
 		for (k = v->first; k && k->next; k = k->next->next)
-			if (strlen(sub->name) == k->n &&
-			    !memcmp(sub->name, k->s, k->n))
+			if (strlen(sub->name) == k->len &&
+			    !memcmp(sub->name, k->str, k->len))
 				break;
 		if (!k)
 			return problem(c, v, "required field '%s' is missing",
@@ -829,29 +326,29 @@ static int check_record(struct chk *c, const struct honk_field *f,
 }
 
 static int check_json(struct chk *c, const struct honk_field *f,
-		      const struct jv *v, struct honk_buf *tmp)
+		      const struct honk_jval *v, struct honk_buf *tmp)
 {
-	const struct jv *it;
+	const struct honk_jval *it;
 	size_t i, old;
 	int64_t iv;
 	double x;
 
-	if (v->t == J_NULL)
+	if (v->type == HONK_J_NULL)
 		return f->required ? problem(c, v, "null in a required field")
 				   : 0;
 	switch (f->type) {
 	case HONK_T_BOOLEAN:
-		if (v->t == J_BOOL)
+		if (v->type == HONK_J_BOOL)
 			return 0;
 		break;
 	case HONK_T_INT32:
 	case HONK_T_INT64:
-		if (v->t != J_NUM)
+		if (v->type != HONK_J_NUMBER)
 			break;
 		if (!v->integral)
 			return problem(c, v, "%s is not an integer",
 				       show_json(tmp, v));
-		if (parse_i64(v->s, &iv) < 0 ||
+		if (parse_i64(v->str, &iv) < 0 ||
 		    (f->type == HONK_T_INT32 &&
 		     (iv < INT32_MIN || iv > INT32_MAX)))
 			return problem(c, v, "%s is out of %s's range",
@@ -860,9 +357,9 @@ static int check_json(struct chk *c, const struct honk_field *f,
 		return 0;
 	case HONK_T_FLOAT32:
 	case HONK_T_FLOAT64:
-		if (v->t != J_NUM)
+		if (v->type != HONK_J_NUMBER)
 			break;
-		x = strtod(v->s, NULL);
+		x = strtod(v->str, NULL);
 		if (!isfinite(x) ||
 		    (f->type == HONK_T_FLOAT32 && fabs(x) > FLT_MAX))
 			return problem(c, v, "%s is out of %s's range",
@@ -874,30 +371,30 @@ static int check_json(struct chk *c, const struct honk_field *f,
 	case HONK_T_TIME:
 	case HONK_T_TIMESTAMP:
 	case HONK_T_ENUM:
-		if (v->t != J_STR)
+		if (v->type != HONK_J_STRING)
 			break;
-		if (honk_sql_text_fits(f, v->s, v->n))
+		if (honk_sql_text_fits(f, v->str, v->len))
 			return 0;
 		return text_problem(c, v, f, show_json(tmp, v));
 	case HONK_T_STRING:
-		if (v->t != J_STR)
+		if (v->type != HONK_J_STRING)
 			break;
-		if (memchr(v->s, '\0', v->n))
+		if (memchr(v->str, '\0', v->len))
 			return problem(c, v, "a string with U+0000 in it");
 		return 0;
 	case HONK_T_BYTES:
-		if (v->t != J_STR)
+		if (v->type != HONK_J_STRING)
 			break;
-		if (base64_decode(NULL, v->s, v->n) < 0)
+		if (base64_decode(NULL, v->str, v->len) < 0)
 			return problem(c, v, "%s is not base64 (bytes)",
 				       show_json(tmp, v));
 		return 0;
 	case HONK_T_RECORD:
-		if (v->t != J_OBJ)
+		if (v->type != HONK_J_OBJECT)
 			break;
 		return check_record(c, f, v, tmp);
 	case HONK_T_ARRAY:
-		if (v->t != J_ARR)
+		if (v->type != HONK_J_ARRAY)
 			break;
 		for (it = v->first, i = 0; it && f->items; it = it->next, i++) {
 			old = c->path.len;
@@ -908,13 +405,13 @@ static int check_json(struct chk *c, const struct honk_field *f,
 		}
 		return 0;
 	case HONK_T_MAP:
-		if (v->t != J_OBJ)
+		if (v->type != HONK_J_OBJECT)
 			break;
 		for (it = v->first; it && it->next && f->values;
 		     it = it->next->next) {
 			old = c->path.len;
 			honk_buf_addch(&c->path, '[');
-			show_text(&c->path, it->s, it->n, '"');
+			show_text(&c->path, it->str, it->len, '"');
 			honk_buf_addch(&c->path, ']');
 			if (check_json(c, f->values, it->next, tmp))
 				return 1;
@@ -925,7 +422,7 @@ static int check_json(struct chk *c, const struct honk_field *f,
 		return 0; /* a union holds any JSON value */
 	}
 	return problem(c, v, "%s is %s, not %s", show_json(tmp, v),
-		       json_kinds[v->t], what_of(f));
+		       json_kinds[v->type], what_of(f));
 }
 
 static const char *const cell_kinds[] = {
@@ -994,7 +491,7 @@ static int check_cell(struct chk *c, const struct honk_field *f,
 	size_t n;
 	int64_t i;
 	double x;
-	struct jv *j;
+	struct honk_jval *j;
 	unsigned col;
 
 	if (t == SQLITE_NULL)
@@ -1042,7 +539,7 @@ static int check_cell(struct chk *c, const struct honk_field *f,
 		s = (const char *)sqlite3_value_text(v);
 		n = (size_t)sqlite3_value_bytes(v);
 		if (f->type == HONK_T_STRING) {
-			if (utf8_valid(s, n) < n)
+			if (honk_utf8_valid(s, n) < n)
 				return problem(
 					c, NULL,
 					"%s is not valid UTF-8 (a string)",
@@ -1058,7 +555,7 @@ static int check_cell(struct chk *c, const struct honk_field *f,
 			return text_problem(c, NULL, f, show_cell(tmp, v));
 		}
 		honk_arena_reset(scratch);
-		j = json_parse(scratch, tmp, s, n, &err, &col);
+		j = honk_jread(scratch, tmp, s, n, &err, &col);
 		if (!j)
 			return problem(c, NULL,
 				       "%s is not JSON (%s at byte %u)",
@@ -1255,11 +752,11 @@ static void gen_json_scalar(struct honk_buf *b, enum honk_ftype t,
 			return;
 		}
 		gen_decimal(tmp, f, k);
-		json_quote(b, tmp->buf, tmp->len);
+		honk_jread_quote(b, tmp->buf, tmp->len);
 		return;
 	case HONK_T_STRING:
-		json_quote(b, gen_string[k % N(gen_string)],
-			   strlen(gen_string[k % N(gen_string)]));
+		honk_jread_quote(b, gen_string[k % N(gen_string)],
+				 strlen(gen_string[k % N(gen_string)]));
 		return;
 	case HONK_T_BYTES:
 		honk_buf_reset(tmp);
@@ -1267,23 +764,23 @@ static void gen_json_scalar(struct honk_buf *b, enum honk_ftype t,
 			tmp,
 			(const unsigned char *)gen_bytes[k % N(gen_bytes)].p,
 			gen_bytes[k % N(gen_bytes)].n);
-		json_quote(b, tmp->buf, tmp->len);
+		honk_jread_quote(b, tmp->buf, tmp->len);
 		return;
 	case HONK_T_DATE:
-		json_quote(b, gen_date[k % N(gen_date)], 10);
+		honk_jread_quote(b, gen_date[k % N(gen_date)], 10);
 		return;
 	case HONK_T_TIME:
-		json_quote(b, gen_time[k % N(gen_time)],
-			   strlen(gen_time[k % N(gen_time)]));
+		honk_jread_quote(b, gen_time[k % N(gen_time)],
+				 strlen(gen_time[k % N(gen_time)]));
 		return;
 	case HONK_T_TIMESTAMP:
-		json_quote(b, gen_timestamp[k % N(gen_timestamp)],
-			   strlen(gen_timestamp[k % N(gen_timestamp)]));
+		honk_jread_quote(b, gen_timestamp[k % N(gen_timestamp)],
+				 strlen(gen_timestamp[k % N(gen_timestamp)]));
 		return;
 	case HONK_T_ENUM:
 		if (f && f->nsymbols)
-			json_quote(b, f->symbols[k % f->nsymbols],
-				   strlen(f->symbols[k % f->nsymbols]));
+			honk_jread_quote(b, f->symbols[k % f->nsymbols],
+					 strlen(f->symbols[k % f->nsymbols]));
 		else
 			honk_buf_addstr(b, "\"x\"");
 		return;
@@ -1313,7 +810,7 @@ static void gen_json(struct honk_buf *b, const struct honk_field *f, size_t k,
 
 			if (i)
 				honk_buf_addch(b, ',');
-			json_quote(b, sub->name, strlen(sub->name));
+			honk_jread_quote(b, sub->name, strlen(sub->name));
 			honk_buf_addch(b, ':');
 			if (gen_null(sub, k + i))
 				honk_buf_addstr(b, "null");
@@ -1669,7 +1166,7 @@ int honk_validate_generated_rows(struct honk_buf *out,
 			rowgen_cell(&g, i, j, &c);
 			if (j)
 				honk_buf_addstr(&line, ", ");
-			json_quote(&line, f->name, strlen(f->name));
+			honk_jread_quote(&line, f->name, strlen(f->name));
 			honk_buf_addstr(&line, ": ");
 			switch (c.type) {
 			case SQLITE_INTEGER:
@@ -1687,7 +1184,7 @@ int honk_validate_generated_rows(struct honk_buf *out,
 				if (is_json_type(f->type))
 					honk_buf_add(&line, c.p, c.n);
 				else
-					json_quote(&line, c.p, c.n);
+					honk_jread_quote(&line, c.p, c.n);
 				break;
 			case SQLITE_BLOB:
 				honk_buf_addch(&line, '"');
@@ -1710,31 +1207,31 @@ int honk_validate_generated_rows(struct honk_buf *out,
 
 /* A checked sample value as the cell the contract stores. */
 static void sample_cell(struct cell *c, const struct honk_field *f,
-			const struct jv *v, struct honk_buf *b)
+			const struct honk_jval *v, struct honk_buf *b)
 {
 	memset(c, 0, sizeof(*c));
-	if (v->t == J_NULL) {
+	if (v->type == HONK_J_NULL) {
 		c->type = SQLITE_NULL;
 		return;
 	}
 	switch (f->type) {
 	case HONK_T_BOOLEAN:
 		c->type = SQLITE_INTEGER;
-		c->i = v->b;
+		c->i = v->boolean;
 		return;
 	case HONK_T_INT32:
 	case HONK_T_INT64:
 		c->type = SQLITE_INTEGER;
-		parse_i64(v->s, &c->i);
+		parse_i64(v->str, &c->i);
 		return;
 	case HONK_T_FLOAT32:
 	case HONK_T_FLOAT64:
 		c->type = SQLITE_FLOAT;
-		c->r = strtod(v->s, NULL);
+		c->r = strtod(v->str, NULL);
 		return;
 	case HONK_T_BYTES:
 		honk_buf_reset(b);
-		base64_decode(b, v->s, v->n);
+		base64_decode(b, v->str, v->len);
 		c->type = SQLITE_BLOB;
 		c->p = b->buf;
 		c->n = b->len;
@@ -1749,8 +1246,8 @@ static void sample_cell(struct cell *c, const struct honk_field *f,
 		return;
 	default:
 		c->type = SQLITE_TEXT;
-		c->p = v->s;
-		c->n = v->n;
+		c->p = v->str;
+		c->n = v->len;
 		return;
 	}
 }
@@ -1763,7 +1260,7 @@ static void load_line(struct run *r, sqlite3_stmt *ins, const char *line,
 	const char *path = r->in->samples_path ? r->in->samples_path
 					       : "samples";
 	const struct honk_schema *s = r->from;
-	const struct jv **vals = NULL, *k, *obj;
+	const struct honk_jval **vals = NULL, *k, *obj;
 	struct honk_buf *bufs = NULL;
 	const char **names = NULL;
 	struct chk c;
@@ -1772,16 +1269,16 @@ static void load_line(struct run *r, sqlite3_stmt *ins, const char *line,
 	size_t i, problems = 0;
 
 	honk_arena_reset(&r->scratch);
-	obj = json_parse(&r->scratch, &r->tmp, line, n, &err, &col);
+	obj = honk_jread(&r->scratch, &r->tmp, line, n, &err, &col);
 	if (!obj) {
 		honk_diag_add(diags, path, lineno, col, "not JSON: %s", err);
 		(*bad)++;
 		return;
 	}
-	if (obj->t != J_OBJ) {
+	if (obj->type != HONK_J_OBJECT) {
 		honk_diag_add(diags, path, lineno, obj->col,
 			      "a row must be a JSON object, not %s",
-			      json_kinds[obj->t]);
+			      json_kinds[obj->type]);
 		(*bad)++;
 		return;
 	}
@@ -1804,15 +1301,15 @@ static void load_line(struct run *r, sqlite3_stmt *ins, const char *line,
 		const char *hint;
 
 		for (i = 0; i < s->nfields; i++)
-			if (strlen(s->fields[i].name) == k->n &&
-			    !memcmp(s->fields[i].name, k->s, k->n))
+			if (strlen(s->fields[i].name) == k->len &&
+			    !memcmp(s->fields[i].name, k->str, k->len))
 				break;
 		if (i == s->nfields) {
 			honk_buf_reset(&r->tmp);
-			show_text(&r->tmp, k->s, k->n, '\'');
-			hint = memchr(k->s, '\0', k->n)
+			show_text(&r->tmp, k->str, k->len, '\'');
+			hint = memchr(k->str, '\0', k->len)
 				       ? NULL
-				       : honk_suggest(k->s, names);
+				       : honk_suggest(k->str, names);
 			honk_diag_add(
 				diags, path, lineno, k->col,
 				"unknown field %s (not in version %lld)%s%s%s",
@@ -1921,7 +1418,7 @@ static void key_add_value(struct honk_buf *k, const struct honk_field *f,
 {
 	int t = sqlite3_value_type(v);
 	const char *s, *err;
-	struct jv *j;
+	struct honk_jval *j;
 	unsigned col;
 	double x;
 	size_t n;
@@ -1942,10 +1439,10 @@ static void key_add_value(struct honk_buf *k, const struct honk_field *f,
 		n = (size_t)sqlite3_value_bytes(v);
 		if (t == SQLITE_TEXT && is_json_type(f->type)) {
 			honk_arena_reset(&r->scratch);
-			j = json_parse(&r->scratch, &r->tmp, s, n, &err, &col);
+			j = honk_jread(&r->scratch, &r->tmp, s, n, &err, &col);
 			if (j) {
 				honk_buf_reset(&r->tmp2);
-				json_canon(&r->tmp2, j);
+				honk_jread_canon(&r->tmp2, j);
 				honk_buf_addf(k, "J%zu:", r->tmp2.len);
 				honk_buf_add(k, r->tmp2.buf, r->tmp2.len);
 				return;
