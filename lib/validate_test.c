@@ -734,6 +734,56 @@ static void manual_columns_fail_loudly(void **state)
 	teardown(&fx);
 }
 
+/* An imported JSON Schema type list: a union, stored as any JSON value. */
+static void unions_pass_through(void **state)
+{
+	static enum honk_ftype variants[] = { HONK_T_INT64, HONK_T_STRING,
+					      HONK_T_ARRAY, HONK_T_RECORD };
+	struct honk_field f[2];
+	struct honk_version v[2];
+	struct honk_dataset ds;
+	struct fixture fx;
+	struct honk_buf b = HONK_BUF_INIT;
+
+	(void)state;
+	memset(f, 0, sizeof(f));
+	memset(v, 0, sizeof(v));
+	memset(&ds, 0, sizeof(ds));
+	memset(&fx, 0, sizeof(fx));
+	fx.diags.max = HONK_DIAGS_MAX_DEFAULT;
+	f[0].name = "id";
+	f[0].type = HONK_T_INT64;
+	f[0].required = 1;
+	f[1].name = "value";
+	f[1].type = HONK_T_UNION;
+	f[1].variants = variants;
+	f[1].nvariants = 4;
+	v[0].version = 1;
+	v[0].schema.fields = f;
+	v[0].schema.nfields = 2;
+	v[1] = v[0];
+	v[1].version = 2;
+	ds.id = "t.u";
+	ds.versions = v;
+	ds.nversions = 2;
+	assert_int_equal(honk_sqlgen_build(&fx.g, &ds, 1, 2), 0);
+	assert_int_equal(fx.g.nmanual, 0);
+	assert_int_equal(honk_sqlgen_transform(&b, &fx.g, HONK_DIALECT_SQLITE),
+			 0);
+	fx.transform = honk_buf_detach(&b, NULL);
+	assert_int_equal(honk_sqlgen_compat(&b, &fx.g, HONK_DIALECT_SQLITE), 0);
+	fx.compat = honk_buf_detach(&b, NULL);
+	passes(&fx, NULL);
+	passes(&fx, "{\"id\": 1, \"value\": [1, \"x\"]}\n"
+		    "{\"id\": 2, \"value\": \"s\"}\n{\"id\": 3}\n");
+	assert_int_equal(honk_sqlgen_table(&b, &v[0].schema, "u",
+					   HONK_DIALECT_BIGQUERY),
+			 0);
+	assert_non_null(strstr(b.buf, "`value` JSON\n"));
+	honk_buf_release(&b);
+	teardown(&fx);
+}
+
 static void input_is_required(void **state)
 {
 	struct honk_validation v;
@@ -763,6 +813,7 @@ int main(void)
 		cmocka_unit_test(bad_samples_are_reported_with_positions),
 		cmocka_unit_test(nested_values_are_checked_inside),
 		cmocka_unit_test(manual_columns_fail_loudly),
+		cmocka_unit_test(unions_pass_through),
 		cmocka_unit_test(input_is_required),
 	};
 
