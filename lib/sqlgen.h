@@ -124,7 +124,9 @@
  * the dialect, and a final newline. The transform runs once into a new,
  * empty table; SQLite and PostgreSQL get it inside BEGIN/COMMIT (BigQuery
  * allows no CREATE TABLE in a transaction). SQLite's STRICT tables need
- * SQLite 3.37 or later.
+ * SQLite 3.37 or later; PostgreSQL's string literals assume
+ * standard_conforming_strings (the default since 9.1). A fallback table
+ * name is unqualified: BigQuery then needs a default dataset.
  */
 
 enum honk_dialect {
@@ -190,10 +192,11 @@ struct honk_sqlgen {
 	}
 
 /*
- * Build the intermediate form for ds from version `from` to version `to`.
- * HONK_ENOTFOUND when a version is missing; HONK_EINVALID when from ==
- * to, or a schema has no table form (no fields, or a top that is not a
- * record). Release *out whatever the result.
+ * Build the intermediate form for ds from version `from` to version `to`
+ * (to < from is allowed: a rollback's SQL). HONK_ENOTFOUND when a version
+ * is missing; HONK_EINVALID when from == to, or a schema has no table
+ * form (no fields, or a top that is not a record). The form points into
+ * ds, which must outlive it. Release *out whatever the result.
  */
 int honk_sqlgen_build(struct honk_sqlgen *out, const struct honk_dataset *ds,
 		      int64_t from, int64_t to);
