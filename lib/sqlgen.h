@@ -175,10 +175,10 @@ struct honk_sqlgen {
 	int64_t from, to;
 	/* point into the dataset, which must outlive this */
 	const struct honk_schema *from_schema, *to_schema;
-	const char *from_table, *to_table; /* unquoted, e.g. "a.user_plays_v3"
-					    */
-	const char *compat_view;	   /* from_table + "_compat" */
-	struct honk_sqlcol *transform;	   /* one per new top-level field */
+	/* unquoted, e.g. "analytics.user_plays_v3" */
+	const char *from_table, *to_table;
+	const char *compat_view;       /* from_table + "_compat" */
+	struct honk_sqlcol *transform; /* one per new top-level field */
 	size_t ntransform;
 	struct honk_sqlcol *compat; /* one per old top-level field */
 	size_t ncompat;

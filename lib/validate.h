@@ -24,7 +24,10 @@
  *   compat      run the compat text; the view gives back the old rows, as
  *               multisets (order does not matter; a value equals another
  *               only with the same storage class and the same value, REALs
- *               bit for bit, JSON compared with object keys sorted)
+ *               bit for bit, JSON compared with object keys sorted);
+ *               old fields the new version does not carry (the view gives
+ *               them as NULL or their default by design) are left out of
+ *               the comparison, and the detail names them
  *
  * A check that cannot run because one it needs failed is recorded as
  * failed with "not run: ..." (transform needs load; new-schema and compat
