@@ -1238,8 +1238,10 @@ static void reset_round(struct gen *g)
 	g->tip_snap = g->main_snap = NULL;
 	honk_catalog_release(&g->cat);
 	honk_planfile_release(&g->pf);
-	for (i = 0; i < g->ntargets; i++)
+	for (i = 0; i < g->ntargets; i++) {
+		honk_batch_free(g->targets[i].repo.batch);
 		git_repository_free(g->targets[i].repo.git);
+	}
 	g->targets = NULL;
 	g->ntargets = 0;
 	free(g->ups);
