@@ -113,6 +113,14 @@ test_expect_success 'a second run writes nothing' '
 	test_cmp before after
 '
 
+test_expect_success 'honk-detect leaves the generated proposal as it is' '
+	git -C demo/catalog rev-parse "$prop" >before &&
+	honk-detect -C demo/catalog --full >out &&
+	grep "^unchanged     $id: honk/propose/$id is up to date" out &&
+	git -C demo/catalog rev-parse "$prop" >after &&
+	test_cmp before after
+'
+
 test_expect_success '--json reports the events and the result' '
 	honk-gen -C demo/catalog --json $id >json &&
 	jq -e ".migration == \"$id\" and .validation == \"passed\" and .commit == null" json &&

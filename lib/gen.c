@@ -519,6 +519,15 @@ static int open_target(struct gen *g, struct target *t)
 		if ((err = mirror_path(&path, g, t->co->name)) < 0)
 			goto cleanup;
 		if (git_repository_open_bare(&t->repo.git, path.buf) < 0 &&
+		    g->o->dry_run) {
+			/* a dry run makes no mirror */
+			err = honk_error_set(
+				HONK_ENOTFOUND,
+				"%s: no mirror of '%s' yet (a dry run does not fetch)",
+				t->co->name, t->co->repo);
+			goto cleanup;
+		}
+		if (!t->repo.git &&
 		    git_repository_init(&t->repo.git, path.buf, 1) < 0) {
 			err = honk_error_git(HONK_ERROR,
 					     "cannot make a mirror of '%s'",
@@ -625,8 +634,15 @@ static int rewrite_one(struct gen *g, struct target *t)
 	git_oid made, tip, cur;
 	int err, tries, person = 0;
 
-	if ((err = open_target(g, t)) < 0)
+	if ((err = open_target(g, t)) < 0) {
+		if (err == HONK_ENOTFOUND && g->o->dry_run &&
+		    honk_remote_is_url(t->co->repo) && !t->repo.git) {
+			say(g, "skipped", t->co->name, 1, "%s",
+			    honk_error_last());
+			err = 0;
+		}
 		goto cleanup;
+	}
 	if ((err = honk_ref_consumer_branch(&target, g->o->id)) < 0)
 		goto cleanup;
 	honk_buf_addf(&bref, "refs/heads/%s", t->branch);
@@ -1271,10 +1287,11 @@ static int round_(struct gen *g)
 	err = honk_ref_lookup(&g->tip, g->repo, g->ref.buf);
 	if (err == HONK_ENOTFOUND) {
 		struct honk_buf p = HONK_BUF_INIT;
+		unsigned int mode;
 
 		honk_path_migration(&p, g->o->id);
 		if (snap_at(&g->main_snap, g->repo, &g->main) == 0 &&
-		    honk_snapshot_entry(&g->tip, NULL, g->main_snap, p.buf) ==
+		    honk_snapshot_entry(&g->tip, &mode, g->main_snap, p.buf) ==
 			    0)
 			honk_error_set(
 				HONK_ENOTFOUND,
