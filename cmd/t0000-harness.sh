@@ -82,4 +82,56 @@ test_expect_success 'the binaries come first on PATH' '
 	test "${PATH%%:*}" = "$HONK_BUILD_DIR"
 '
 
+# sub_script NAME <BODY: sub/cmd/NAME.sh, a script in a tree of its own
+# (copies of test-lib.sh and run-tests.sh) whose tests are BODY.
+sub_script() {
+	mkdir -p sub/cmd sub/testdata &&
+	cp "$HONK_TOP/cmd/test-lib.sh" "$HONK_TOP/cmd/run-tests.sh" sub/cmd/ &&
+	{
+		echo "test_description=\"a script inside the harness test\"" &&
+		echo ". \"\$(dirname \"\$0\")/test-lib.sh\"" &&
+		cat
+	} >"sub/cmd/$1.sh"
+}
+
+test_expect_success 'test_skip_all passes with no test and says why' '
+	sub_script t9000-skip <<-\EOF &&
+	test_skip_all "no frobnicator here"
+	test_expect_success never false
+	test_done
+	EOF
+	(cd sub && sh cmd/t9000-skip.sh) >out 2>&1 &&
+	echo "1..0 # SKIP no frobnicator here" >expect &&
+	test_cmp expect out &&
+	test_path_is_missing sub/testdata/trash.t9000-skip &&
+	(cd sub && sh cmd/run-tests.sh cmd/t9000-skip.sh) >out &&
+	printf "%s\n" "SKIP cmd/t9000-skip.sh (no frobnicator here)" \
+		"0 passed, 0 failed" >expect &&
+	test_cmp expect out
+'
+
+test_expect_success 'test_atexit runs at test_done, the last given first' '
+	sub_script t9001-atexit <<-EOF &&
+	test_atexit "echo first >>\"$TRASH_DIRECTORY/ran\""
+	test_atexit "echo second >>\"$TRASH_DIRECTORY/ran\""
+	test_expect_success one true
+	test_done
+	EOF
+	(cd sub && sh cmd/t9001-atexit.sh) >out 2>&1 &&
+	printf "%s\n" second first >expect &&
+	test_cmp expect ran
+'
+
+test_expect_success 'test_atexit runs when a test exits the script' '
+	sub_script t9002-atexit <<-EOF &&
+	test_atexit "echo cleaned >>\"$TRASH_DIRECTORY/ran2\""
+	test_expect_success "one that exits" "exit 7"
+	test_done
+	EOF
+	test_expect_code 1 sh -c "cd sub && sh cmd/t9002-atexit.sh" >out 2>&1 &&
+	grep "^not ok 1 - one that exits" out &&
+	echo cleaned >expect &&
+	test_cmp expect ran2
+'
+
 test_done

@@ -23,6 +23,11 @@
 # in one test are seen by the next; the working directory is reset to the
 # trash directory before every test. Chain the commands of a body with &&.
 #
+# A script that cannot run here (a tool it needs is missing) calls
+# test_skip_all 'reason' before its first test. What a script starts and
+# must stop, a server say, it hands to test_atexit, which runs it however
+# the script ends.
+#
 # Options (after the script name): -v/--verbose shows each test's output,
 # -i/--immediate stops at the first failure, -d/--debug keeps the trash
 # directory. The same through the environment: HONK_TEST_VERBOSE=1,
@@ -147,8 +152,32 @@ test_tick() {
 	export GIT_AUTHOR_DATE GIT_COMMITTER_DATE
 }
 
+test_atexit_cmds_=
+
+# test_atexit 'commands': eval the commands when the script ends, at
+# test_done or at any exit before it (a test that exits, an error, a
+# signal); the last given runs first. Their output shows only with -v.
+test_atexit() {
+	test_atexit_cmds_="$1
+$test_atexit_cmds_"
+}
+
+test_atexit_run_() {
+	test -n "$test_atexit_cmds_" || return 0
+	test_atexit_todo_=$test_atexit_cmds_
+	test_atexit_cmds_=
+	if test -n "$test_verbose"
+	then
+		(cd "$TRASH_DIRECTORY" 2>/dev/null; eval "$test_atexit_todo_") </dev/null
+	else
+		(cd "$TRASH_DIRECTORY" 2>/dev/null; eval "$test_atexit_todo_") </dev/null >/dev/null 2>&1
+	fi
+	return 0
+}
+
 test_at_exit_() {
 	test_exit_code_=$?
+	test_atexit_run_
 	if test -z "$test_finished"
 	then
 		if test -n "$test_current_"
@@ -169,7 +198,9 @@ test_at_exit_() {
 	fi
 }
 trap 'test_at_exit_' EXIT
+trap 'exit 129' HUP
 trap 'exit 130' INT
+trap 'exit 141' PIPE
 trap 'exit 143' TERM
 
 test_run_() {
@@ -297,7 +328,24 @@ honk_catalog_repo() {
 	git -C "$1" commit -q --allow-empty -m "${3:-catalog}"
 }
 
+# test_skip_all 'reason': run no test, say why ("1..0 # SKIP reason", the
+# TAP plan of a skipped script) and pass. Only before the first test.
+test_skip_all() {
+	if test "$test_count" -ne 0
+	then
+		echo "error: test_skip_all after $test_count tests" >&2
+		exit 2
+	fi
+	test_finished=1
+	test_atexit_run_
+	echo "1..0 # SKIP $1"
+	cd "$HONK_TOP" || exit 1
+	rm -rf "$TRASH_DIRECTORY"
+	exit 0
+}
+
 test_done() {
+	test_atexit_run_
 	test_finished=1
 	echo "1..$test_count"
 	echo "# passed $test_success, failed $test_failure"
