@@ -285,9 +285,9 @@ static void rewrite_branch(git_oid *out, const struct honk_rule_set *rs,
 			   struct honk_buf *patch)
 {
 	static const char *const paths[] = { "sql/**", "conf/*.yaml" };
-	struct honk_rewrite_branch_opts o = { "main", paths, 2,
-					      "refs/heads/honk/x",
-					      "honk: rewrite\n", 0 };
+	struct honk_rewrite_branch_opts o = {
+		"main", paths, 2, "refs/heads/honk/x", "honk: rewrite\n", 0
+	};
 	struct honk_repo *r = NULL;
 
 	assert_int_equal(honk_repo_open(&r), 0);

@@ -72,6 +72,8 @@ static int k_default(struct honk_yctx *c, const struct honk_ynode *n, void *obj)
 
 	if (n->type != HONK_YSCALAR)
 		return honk_yerror(c, n, "a default must be a scalar");
+	if (!n->quoted && honk_ynode_is_null(n))
+		return 0; /* default: null is no default */
 	fc->f->default_value = honk_arena_strndup(c->arena, n->str, n->len);
 	return fc->f->default_value ? 0 : HONK_ERROR;
 }

@@ -1469,8 +1469,11 @@ static void put_select_item(struct w *w, const struct honk_sqlcol *c,
 	honk_buf_release(&e);
 }
 
+/* guard: only while that table is empty (a transform run twice adds
+ * nothing the second time) */
 static void put_select(struct w *w, const struct honk_sqlcol *v, size_t n,
-		       const char *table, enum honk_dialect d)
+		       const char *table, const char *guard,
+		       enum honk_dialect d)
 {
 	size_t i;
 
@@ -1479,6 +1482,11 @@ static void put_select(struct w *w, const struct honk_sqlcol *v, size_t n,
 		put_select_item(w, &v[i], d, i + 1 == n);
 	put(w, "FROM ");
 	quote_table(w, table, d);
+	if (guard) {
+		put(w, "\nWHERE NOT EXISTS (SELECT 1 FROM ");
+		quote_table(w, guard, d);
+		put(w, ")");
+	}
 	put(w, ";\n");
 }
 
@@ -1539,7 +1547,8 @@ int honk_sqlgen_transform(struct honk_buf *out, const struct honk_sqlgen *g,
 		put(&w, i + 1 < g->ntransform ? ",\n" : "\n");
 	}
 	put(&w, ")\n");
-	put_select(&w, g->transform, g->ntransform, g->from_table, d);
+	put_select(&w, g->transform, g->ntransform, g->from_table, g->to_table,
+		   d);
 	if (d != HONK_DIALECT_BIGQUERY)
 		put(&w, "\nCOMMIT;\n");
 	return w.err;
@@ -1570,6 +1579,6 @@ int honk_sqlgen_compat(struct honk_buf *out, const struct honk_sqlgen *g,
 	}
 	quote_table(&w, g->compat_view, d);
 	put(&w, " AS\n");
-	put_select(&w, g->compat, g->ncompat, g->to_table, d);
+	put_select(&w, g->compat, g->ncompat, g->to_table, NULL, d);
 	return w.err;
 }

@@ -121,9 +121,11 @@
  *
  * Output is deterministic (same input, same bytes), LF line ends, one
  * column per line, a header comment naming the dataset, the versions and
- * the dialect, and a final newline. The transform runs once into a new,
- * empty table; SQLite and PostgreSQL get it inside BEGIN/COMMIT (BigQuery
- * allows no CREATE TABLE in a transaction). SQLite's STRICT tables need
+ * the dialect, and a final newline. The transform fills the new table
+ * only while it is empty (INSERT ... WHERE NOT EXISTS (SELECT 1 FROM
+ * new)), so running it twice adds nothing the second time; SQLite and
+ * PostgreSQL get it inside BEGIN/COMMIT (BigQuery allows no CREATE TABLE
+ * in a transaction). SQLite's STRICT tables need
  * SQLite 3.37 or later; PostgreSQL's string literals assume
  * standard_conforming_strings (the default since 9.1). A fallback table
  * name is unqualified: BigQuery then needs a default dataset.

@@ -453,7 +453,8 @@ static void new_schema_names_each_problem(void **state)
 	plant(&fx.transform, "CREATE TABLE", "  \"added\" TEXT\n",
 	      "  \"extra\" TEXT\n");
 	plant(&fx.transform, "INSERT INTO", "  \"added\"\n", "  \"extra\"\n");
-	plant(&fx.transform, "FROM", ";", " WHERE \"n32\" <> 0;");
+	plant(&fx.transform, "FROM", "WHERE NOT EXISTS",
+	      "WHERE \"n32\" <> 0 AND NOT EXISTS");
 	fails(&fx, "new-schema",
 	      "the new table has no column 'added'\n"
 	      "the new table has a column 'extra' that version 2 does not\n"

@@ -31,4 +31,5 @@ SELECT
   CAST(`note` AS BYTES) AS `note`,
   'unknown' AS `country`,
   CAST(NULL AS STRUCT<`os` STRING, `model` STRING>) AS `device`
-FROM `analytics.user_plays_v3`;
+FROM `analytics.user_plays_v3`
+WHERE NOT EXISTS (SELECT 1 FROM `analytics.user_plays_v4`);

@@ -35,6 +35,7 @@ SELECT
   convert_to("note", 'UTF8') AS "note",
   'unknown' AS "country",
   CAST(NULL AS JSONB) AS "device"
-FROM "analytics"."user_plays_v3";
+FROM "analytics"."user_plays_v3"
+WHERE NOT EXISTS (SELECT 1 FROM "analytics"."user_plays_v4");
 
 COMMIT;

@@ -33,6 +33,7 @@ SELECT
   CAST("note" AS BLOB) AS "note",
   'unknown' AS "country",
   NULL AS "device"
-FROM "analytics.user_plays_v3";
+FROM "analytics.user_plays_v3"
+WHERE NOT EXISTS (SELECT 1 FROM "analytics.user_plays_v4");
 
 COMMIT;
