@@ -73,7 +73,7 @@ LIB_SRCS := $(filter-out %_test.c %_fuzz.c lib/fuzz_main.c,$(wildcard lib/*.c))
 LIB_OBJS := $(LIB_SRCS:.c=.o)
 LIB = lib/libhonk.a
 
-PROGRAMS = honk-detect honk-gen honk-status
+PROGRAMS = honk-detect honk-gen honk-rollout honk-status
 TEST_SRCS := $(wildcard lib/*_test.c)
 TEST_PROGS := $(TEST_SRCS:.c=)
 FUZZ_SRCS := $(wildcard lib/*_fuzz.c)
