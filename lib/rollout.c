@@ -222,6 +222,7 @@ struct pcons {
 /* A result not yet committed. */
 struct fact {
 	enum job_kind kind;
+	size_t ci;
 	char consumer[HONK_NAME_MAX + 1];
 	int64_t attempt, wave;
 	int ok;
@@ -260,6 +261,7 @@ struct mig {
 	int have_base;
 	int approved;	       /* its plan is on main */
 	struct honk_mstate st; /* where things stand, as this runner sees it */
+	size_t *eidx; /* plan index -> index into st.consumers, or SIZE_MAX */
 	int have_state;
 	int dirty;
 	int inflight; /* step jobs */
@@ -267,7 +269,10 @@ struct mig {
 	struct fact *facts;
 	struct event *ev;
 	size_t nev, cev;
-	struct job *launch; /* decided; started once committed */
+	struct job *launch;		/* decided; queued once committed */
+	struct job *ready, *ready_tail; /* recorded running, waiting for a slot
+					 */
+	size_t nready;
 	struct flight {
 		size_t ci;
 		int64_t attempt, started;
@@ -590,6 +595,61 @@ static struct pcons *pcons_of(struct mig *m, const char *name, size_t *at)
 			return &m->plan[i];
 		}
 	return NULL;
+}
+
+/* The state entry of plan[ci], or NULL. */
+static struct honk_cstate_entry *ent(struct mig *m, size_t ci)
+{
+	return m->eidx && m->eidx[ci] != (size_t)-1
+		       ? &m->st.consumers[m->eidx[ci]]
+		       : NULL;
+}
+
+static size_t name_hash(const char *s)
+{
+	size_t h = 5381;
+
+	while (*s)
+		h = h * 33 + (unsigned char)*s++;
+	return h;
+}
+
+/* Index st's entries by plan position: one pass, not a search per use. */
+static int index_state(struct mig *m)
+{
+	size_t cap = 16, i, *slots;
+
+	while (cap < 2 * (m->st.n + 1))
+		cap *= 2;
+	free(m->eidx);
+	m->eidx = malloc((m->nplan + 1) * sizeof(*m->eidx));
+	slots = malloc(cap * sizeof(*slots));
+	if (!m->eidx || !slots) {
+		free(slots);
+		return oom();
+	}
+	for (i = 0; i < cap; i++)
+		slots[i] = (size_t)-1;
+	for (i = 0; i < m->st.n; i++) {
+		size_t h = name_hash(m->st.consumers[i].consumer) & (cap - 1);
+
+		while (slots[h] != (size_t)-1)
+			h = (h + 1) & (cap - 1);
+		slots[h] = i;
+	}
+	for (i = 0; i < m->nplan; i++) {
+		const char *name = m->plan[i].co->name;
+		size_t h = name_hash(name) & (cap - 1);
+
+		m->eidx[i] = (size_t)-1;
+		for (; slots[h] != (size_t)-1; h = (h + 1) & (cap - 1))
+			if (!strcmp(m->st.consumers[slots[h]].consumer, name)) {
+				m->eidx[i] = slots[h];
+				break;
+			}
+	}
+	free(slots);
+	return 0;
 }
 
 /* A new state for an approved migration: every consumer, waves, pending. */
@@ -983,6 +1043,9 @@ static void drop_facts(struct mig *m)
 	}
 }
 
+static int pump(struct runner *r, struct mig *m);
+static void unqueue(struct mig *m);
+
 /* A finished job becomes a fact of its migration (notify: just said). */
 static void collect(struct runner *r, struct job *j)
 {
@@ -1002,6 +1065,9 @@ static void collect(struct runner *r, struct job *j)
 				m->fl[i] = m->fl[--m->nfl];
 				break;
 			}
+		/* a slot is free: the next step recorded running starts */
+		if (!m->lost)
+			pump(r, m);
 	} else if (j->kind == JOB_HEALTH) {
 		m->health_inflight--;
 	}
@@ -1017,6 +1083,7 @@ static void collect(struct runner *r, struct job *j)
 		return; /* run again after a crash-like loss: at least once */
 	}
 	f->kind = j->kind;
+	f->ci = j->ci;
 	if (j->kind != JOB_HEALTH)
 		snprintf(f->consumer, sizeof(f->consumer), "%s",
 			 m->plan[j->ci].co->name);
@@ -1109,8 +1176,8 @@ static void apply_fact(struct runner *r, struct mig *m, const struct fact *f)
 		honk_buf_release(&why);
 		return;
 	}
-	e = honk_mstate_find(&m->st, f->consumer);
-	p = pcons_of(m, f->consumer, NULL);
+	e = f->ci < m->nplan ? ent(m, f->ci) : NULL;
+	p = f->ci < m->nplan ? &m->plan[f->ci] : NULL;
 	if (!e || !p || e->state != HONK_CS_RUNNING ||
 	    e->attempts != f->attempt)
 		return; /* someone changed it meanwhile: theirs stands */
@@ -1198,11 +1265,12 @@ static int rebuild(struct runner *r, struct mig *m,
 		m->have_state = 0;
 		return 0;
 	}
+	if (m->have_pin && (err = index_state(m)) < 0)
+		return err;
 	/* what this runner has in flight is running, whatever base says */
 	for (i = 0; i < m->nfl; i++) {
 		const struct flight *fl = &m->fl[i];
-		struct honk_cstate_entry *e =
-			honk_mstate_find(&m->st, m->plan[fl->ci].co->name);
+		struct honk_cstate_entry *e = ent(m, fl->ci);
 
 		if (!e)
 			continue;
@@ -1211,6 +1279,21 @@ static int rebuild(struct runner *r, struct mig *m,
 		e->attempts = fl->attempt;
 		e->started_at = fl->started;
 		set_str(m, &e->step_id, fl->step_id);
+	}
+	{
+		const struct job *q;
+
+		for (q = m->ready; q; q = q->next) {
+			struct honk_cstate_entry *e = ent(m, q->ci);
+
+			if (!e)
+				continue;
+			e->state = HONK_CS_RUNNING;
+			e->step = q->kind == JOB_ROLLBACK ? HONK_STEP_ROLLBACK
+							  : HONK_STEP_APPLY;
+			e->attempts = q->attempt;
+			set_str(m, &e->step_id, q->step_id);
+		}
 	}
 	for (f = m->facts; f; f = f->next)
 		apply_fact(r, m, f);
@@ -1251,6 +1334,16 @@ static void drop_launch(struct mig *m)
 	}
 }
 
+static int queued(const struct mig *m, size_t ci)
+{
+	const struct job *j;
+
+	for (j = m->ready; j; j = j->next)
+		if (j->ci == ci)
+			return 1;
+	return 0;
+}
+
 static int launch_planned(struct mig *m, size_t ci)
 {
 	const struct job *j;
@@ -1267,7 +1360,7 @@ static int dispatch(struct runner *r, struct mig *m, size_t ci,
 		    enum job_kind kind, int again)
 {
 	const struct pcons *p = &m->plan[ci];
-	struct honk_cstate_entry *e = honk_mstate_find(&m->st, p->co->name);
+	struct honk_cstate_entry *e = ent(m, ci);
 	struct job *j = job_new(m, kind);
 	char sid[17];
 
@@ -1396,11 +1489,10 @@ static int decide_rollout(struct runner *r, struct mig *m, int64_t now,
 	}
 	/* steps found running with nobody running them: again, same attempt */
 	for (i = 0; i < m->nplan; i++) {
-		struct honk_cstate_entry *e =
-			honk_mstate_find(&m->st, m->plan[i].co->name);
+		struct honk_cstate_entry *e = ent(m, i);
 
 		if (e && e->state == HONK_CS_RUNNING && !in_flight(m, i) &&
-		    !launch_planned(m, i)) {
+		    !queued(m, i) && !launch_planned(m, i)) {
 			say(r, "resumed", m->id, e->consumer,
 			    "found running with no runner: attempt %lld again",
 			    (long long)e->attempts);
@@ -1412,17 +1504,17 @@ static int decide_rollout(struct runner *r, struct mig *m, int64_t now,
 				return err;
 		}
 	}
-	slots = (size_t)(m->cfg.max_parallel > 0 ? m->cfg.max_parallel : 1);
+	/* steps are recorded running a window ahead of the free slots, so a
+	 * slot is filled again without waiting for a commit */
+	slots = 2 * (size_t)(m->cfg.max_parallel > 0 ? m->cfg.max_parallel : 1);
 	for (i = 0; i < m->nplan; i++) {
-		struct honk_cstate_entry *e =
-			honk_mstate_find(&m->st, m->plan[i].co->name);
+		struct honk_cstate_entry *e = ent(m, i);
 
 		if (e && e->state == HONK_CS_RUNNING && slots)
 			slots--;
 	}
 	for (i = 0; i < m->nplan && slots; i++) {
-		struct honk_cstate_entry *e =
-			honk_mstate_find(&m->st, m->plan[i].co->name);
+		struct honk_cstate_entry *e = ent(m, i);
 
 		if (!e || e->state != HONK_CS_PENDING || e->wave > w)
 			continue;
@@ -1467,11 +1559,10 @@ static int decide_rollback(struct runner *r, struct mig *m, int64_t now)
 	int whole = m->st.phase == HONK_PHASE_ROLLING_BACK;
 
 	/* steps under way finish first */
-	if (m->inflight || m->launch)
+	if (m->inflight || m->launch || m->ready)
 		return 0;
 	for (i = m->nplan; i-- > 0;) {
-		struct honk_cstate_entry *e =
-			honk_mstate_find(&m->st, m->plan[i].co->name);
+		struct honk_cstate_entry *e = ent(m, i);
 
 		if (!e)
 			continue;
@@ -1586,12 +1677,25 @@ static int decide(struct runner *r, struct mig *m, int64_t now, int64_t *next)
 	int err;
 
 	drop_launch(m);
-	if (!m->have_state || honk_phase_terminal(m->st.phase))
+	if (!m->have_state || honk_phase_terminal(m->st.phase) ||
+	    lease(r, m, now) < 0) {
+		/* done, or another runner's now: start nothing more for it */
+		while (m->ready) {
+			struct job *j = m->ready;
+
+			m->ready = j->next;
+			job_free(j);
+		}
+		m->ready_tail = NULL;
+		m->nready = 0;
 		return 0;
-	if (lease(r, m, now) < 0)
-		return 0;
-	if ((err = load_pinned(r, m)) < 0)
+	}
+	if ((err = load_pinned(r, m)) < 0 || (err = index_state(m)) < 0)
 		return err;
+	if (m->st.phase != HONK_PHASE_ROLLING_OUT &&
+	    m->st.phase != HONK_PHASE_APPROVED &&
+	    m->st.phase != HONK_PHASE_ROLLING_BACK)
+		unqueue(m);
 	err = decide_phase(r, m, now, next);
 	finish(m);
 	return err;
@@ -1767,6 +1871,52 @@ cleanup:
 	return err;
 }
 
+/* Start queued steps while the migration has free slots. */
+static int pump(struct runner *r, struct mig *m)
+{
+	int64_t limit = m->cfg.max_parallel > 0 ? m->cfg.max_parallel : 1;
+	int err = 0;
+
+	while (m->ready && m->inflight < limit && !err) {
+		struct job *j = m->ready;
+
+		m->ready = j->next;
+		if (!m->ready)
+			m->ready_tail = NULL;
+		m->nready--;
+		j->next = NULL;
+		if ((err = job_start(r, j)) < 0)
+			job_free(j);
+	}
+	return err;
+}
+
+/*
+ * Steps recorded running but not started, when the migration may no
+ * longer start them (paused, lease lost): back to pending, as if never
+ * dispatched.
+ */
+static void unqueue(struct mig *m)
+{
+	while (m->ready) {
+		struct job *j = m->ready;
+		struct honk_cstate_entry *e = ent(m, j->ci);
+
+		m->ready = j->next;
+		if (e && e->state == HONK_CS_RUNNING &&
+		    e->attempts == j->attempt) {
+			e->state = HONK_CS_PENDING;
+			if (j->kind == JOB_STEP && e->attempts > 0)
+				e->attempts--;
+			e->started_at = 0;
+			m->dirty = 1;
+		}
+		job_free(j);
+	}
+	m->ready_tail = NULL;
+	m->nready = 0;
+}
+
 /* After a commit is written (and pushed): what it held is settled. */
 static int settled(struct runner *r)
 {
@@ -1787,13 +1937,43 @@ static int settled(struct runner *r)
 		drop_events(m);
 		m->dirty = 0;
 		drop_facts(m);
-		/* the steps recorded running can start now */
-		while (m->launch && !err) {
-			struct job *j = m->launch;
+		/* the steps recorded running can start now, as slots allow;
+		 * the launch list was built last first */
+		{
+			struct job *rev = NULL;
 
-			m->launch = j->next;
-			if ((err = job_start(r, j)) < 0)
+			while (m->launch) {
+				struct job *j = m->launch;
+
+				m->launch = j->next;
+				j->next = rev;
+				rev = j;
+			}
+			while (rev && !err) {
+				struct job *j = rev;
+
+				rev = j->next;
+				j->next = NULL;
+				if (j->kind == JOB_STEP ||
+				    j->kind == JOB_ROLLBACK) {
+					if (m->ready_tail)
+						m->ready_tail->next = j;
+					else
+						m->ready = j;
+					m->ready_tail = j;
+					m->nready++;
+				} else if ((err = job_start(r, j)) < 0) {
+					job_free(j);
+				}
+			}
+			while (rev) {
+				struct job *j = rev;
+
+				rev = j->next;
 				job_free(j);
+			}
+			if (!err)
+				err = pump(r, m);
 		}
 		if (m->notify_pending && !err) {
 			m->notify_pending = 0;
@@ -1965,7 +2145,14 @@ static void mig_release(struct mig *m)
 	free(m->ev);
 	drop_facts(m);
 	drop_launch(m);
+	while (m->ready) {
+		struct job *j = m->ready;
+
+		m->ready = j->next;
+		job_free(j);
+	}
 	free(m->fl);
+	free(m->eidx);
 	free(m->notify_reason);
 	honk_mstate_release(&m->st);
 	honk_mstate_release(&m->base);
@@ -2129,6 +2316,30 @@ static void progress(struct runner *r)
 	}
 }
 
+/*
+ * Results must go into a commit now: a migration is about to run out of
+ * steps recorded running, or something other than a success happened.
+ */
+static int must_commit(const struct runner *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nmigs; i++) {
+		const struct mig *m = &r->migs[i];
+		const struct fact *f;
+
+		if (!m->facts)
+			continue;
+		if (m->nready <
+		    (size_t)(m->cfg.max_parallel > 0 ? m->cfg.max_parallel : 1))
+			return 1;
+		for (f = m->facts; f; f = f->next)
+			if (f->kind != JOB_STEP || !f->ok)
+				return 1;
+	}
+	return 0;
+}
+
 /* Publish the last commit with a remote: push; refused: fetch, follow. */
 static int publish(struct runner *r)
 {
@@ -2227,18 +2438,28 @@ int honk_rollout_run(struct honk_repo *repo, const struct honk_rollout_opts *o,
 			break;
 		if (launched)
 			progress(&r);
-		/* gather what finishes close together into one commit */
+		/*
+		 * Gather what finishes close together into one commit: wait
+		 * while every migration with results still has a window of
+		 * steps to start, up to group ms after the first result.
+		 */
 		if (r.running) {
+			int64_t first = 0;
+
 			if (!collect_done(&r)) {
 				int64_t wake = 0;
 
 				if (next && !o->once)
 					wake = mono_ms() + (next - now_of(&r));
 				wait_jobs(&r, wake > 0 ? wake : 0);
+				collect_done(&r);
 			}
-			if (r.running)
-				wait_jobs(&r, mono_ms() + group);
-			collect_done(&r);
+			first = mono_ms();
+			while (r.running && !must_commit(&r) &&
+			       mono_ms() - first < group) {
+				wait_jobs(&r, first + group);
+				collect_done(&r);
+			}
 			continue;
 		}
 		if (collect_done(&r) || launched)
