@@ -1065,8 +1065,10 @@ static void collect(struct runner *r, struct job *j)
 				m->fl[i] = m->fl[--m->nfl];
 				break;
 			}
-		/* a slot is free: the next step recorded running starts */
-		if (!m->lost)
+		/* a slot is free: the next step recorded running starts, but
+		 * not after a failure, which may stop the migration: that
+		 * waits for the commit that decides */
+		if (!m->lost && j->ok)
 			pump(r, m);
 	} else if (j->kind == JOB_HEALTH) {
 		m->health_inflight--;
@@ -1693,8 +1695,7 @@ static int decide(struct runner *r, struct mig *m, int64_t now, int64_t *next)
 	if ((err = load_pinned(r, m)) < 0 || (err = index_state(m)) < 0)
 		return err;
 	if (m->st.phase != HONK_PHASE_ROLLING_OUT &&
-	    m->st.phase != HONK_PHASE_APPROVED &&
-	    m->st.phase != HONK_PHASE_ROLLING_BACK)
+	    m->st.phase != HONK_PHASE_APPROVED)
 		unqueue(m);
 	err = decide_phase(r, m, now, next);
 	finish(m);
@@ -1898,23 +1899,35 @@ static int pump(struct runner *r, struct mig *m)
  */
 static void unqueue(struct mig *m)
 {
+	struct job *keep = NULL, **tail = &keep;
+
+	m->ready_tail = NULL;
+	m->nready = 0;
 	while (m->ready) {
 		struct job *j = m->ready;
 		struct honk_cstate_entry *e = ent(m, j->ci);
 
 		m->ready = j->next;
+		j->next = NULL;
+		if (j->kind == JOB_ROLLBACK) {
+			/* a rollback goes on whatever the phase */
+			*tail = j;
+			tail = &j->next;
+			m->ready_tail = j;
+			m->nready++;
+			continue;
+		}
 		if (e && e->state == HONK_CS_RUNNING &&
 		    e->attempts == j->attempt) {
 			e->state = HONK_CS_PENDING;
-			if (j->kind == JOB_STEP && e->attempts > 0)
+			if (e->attempts > 0)
 				e->attempts--;
 			e->started_at = 0;
 			m->dirty = 1;
 		}
 		job_free(j);
 	}
-	m->ready_tail = NULL;
-	m->nready = 0;
+	m->ready = keep;
 }
 
 /* After a commit is written (and pushed): what it held is settled. */
