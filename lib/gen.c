@@ -35,6 +35,7 @@
 
 #include "batch.h"
 #include "catalog.h"
+#include "crepo.h"
 #include "derive.h"
 #include "diag.h"
 #include "error.h"
@@ -62,10 +63,9 @@ struct update {
 /* A consumer the run rewrites or tests. */
 struct target {
 	const struct honk_consumer *co;
-	char *branch; /* the consumer's branch */
 	git_oid test; /* the commit its test runs on */
 	int have_test;
-	struct honk_repo repo; /* .git NULL when it could not be opened */
+	struct honk_crepo cr; /* its repository, once opened */
 	int left_alone;
 };
 
@@ -93,7 +93,6 @@ struct gen {
 	int have_sql;
 	struct target *targets;
 	size_t ntargets;
-	const char *base; /* relative consumer repos start here */
 	struct honk_diags diags;
 };
 
@@ -478,95 +477,10 @@ static int wanted(const struct gen *g, const char *name)
 	return 0;
 }
 
-/* "<git common dir>/honk/repos/<consumer>.git": honk's mirror of a URL. */
-static int mirror_path(struct honk_buf *out, const struct gen *g,
-		       const char *name)
-{
-	int err;
-
-	if ((err = honk_name_check("consumer", name)) < 0)
-		return err;
-	honk_buf_reset(out);
-	return honk_buf_addf(out, "%shonk/repos/%s.git",
-			     git_repository_commondir(g->repo->git), name);
-}
-
-/* Bring a URL consumer's branches into its mirror. */
-static int mirror_fetch(struct gen *g, struct target *t)
-{
-	struct honk_buf a = HONK_BUF_INIT, b = HONK_BUF_INIT;
-	const char *specs[2];
-	int err;
-
-	honk_buf_addf(&a, "+refs/heads/%s:refs/heads/%s", t->branch, t->branch);
-	honk_buf_addf(&b, "+refs/heads/honk/%s:refs/heads/honk/%s", g->o->id,
-		      g->o->id);
-	specs[0] = a.buf;
-	specs[1] = b.buf;
-	err = honk_remote_fetch(&t->repo, t->co->repo, specs, 2);
-	honk_buf_release(&a);
-	honk_buf_release(&b);
-	return err;
-}
-
 static int open_target(struct gen *g, struct target *t)
 {
-	struct honk_buf path = HONK_BUF_INIT;
-	git_reference *head = NULL;
-	int url = honk_remote_is_url(t->co->repo), err = 0;
-
-	if (url) {
-		if ((err = mirror_path(&path, g, t->co->name)) < 0)
-			goto cleanup;
-		if (git_repository_open_bare(&t->repo.git, path.buf) < 0 &&
-		    g->o->dry_run) {
-			/* a dry run makes no mirror */
-			err = honk_error_set(
-				HONK_ENOTFOUND,
-				"%s: no mirror of '%s' yet (a dry run does not fetch)",
-				t->co->name, t->co->repo);
-			goto cleanup;
-		}
-		if (!t->repo.git &&
-		    git_repository_init(&t->repo.git, path.buf, 1) < 0) {
-			err = honk_error_git(HONK_ERROR,
-					     "cannot make a mirror of '%s'",
-					     t->co->repo);
-			goto cleanup;
-		}
-	} else {
-		if (t->co->repo[0] == '/')
-			honk_buf_addstr(&path, t->co->repo);
-		else
-			honk_buf_addf(&path, "%s%s%s", g->base,
-				      g->base[strlen(g->base) - 1] == '/' ? ""
-									  : "/",
-				      t->co->repo);
-		if (git_repository_open_ext(&t->repo.git, path.buf,
-					    GIT_REPOSITORY_OPEN_NO_SEARCH,
-					    NULL) < 0) {
-			err = honk_error_git(HONK_ENOTFOUND,
-					     "%s: cannot open its repo '%s'",
-					     t->co->name, t->co->repo);
-			goto cleanup;
-		}
-	}
-	if (t->co->branch) {
-		t->branch = adup(g, t->co->branch);
-	} else if (!url && git_repository_head(&head, t->repo.git) == 0 &&
-		   git_reference_is_branch(head)) {
-		t->branch = adup(g, git_reference_shorthand(head));
-	} else {
-		t->branch = adup(g, "main");
-	}
-	if (!t->branch)
-		err = oom();
-	else if (url && !g->o->dry_run)
-		err = mirror_fetch(g, t);
-cleanup:
-	git_reference_free(head);
-	honk_buf_release(&path);
-	return err;
+	return honk_crepo_open(&t->cr, g->repo, t->co,
+			       g->o->dry_run ? NULL : g->o->id, g->o->dry_run);
 }
 
 /* Has anyone but honk committed to target since the consumer's branch? */
@@ -578,7 +492,7 @@ static int touched(struct target *t, const git_oid *target, const git_oid *base,
 	int err = 0;
 
 	*out = 0;
-	if (git_revwalk_new(&walk, t->repo.git) < 0 ||
+	if (git_revwalk_new(&walk, t->cr.repo.git) < 0 ||
 	    git_revwalk_push(walk, target) < 0 ||
 	    git_revwalk_hide(walk, base) < 0) {
 		git_revwalk_free(walk);
@@ -588,7 +502,7 @@ static int touched(struct target *t, const git_oid *target, const git_oid *base,
 	while (!*out && git_revwalk_next(&id, walk) == 0) {
 		git_commit *c = NULL;
 
-		if (git_commit_lookup(&c, t->repo.git, &id) < 0) {
+		if (git_commit_lookup(&c, t->cr.repo.git, &id) < 0) {
 			err = honk_error_git(HONK_ERROR,
 					     "cannot read a commit");
 			break;
@@ -607,23 +521,6 @@ static int collect_patch(const char *path, const char *patch, size_t len,
 	return honk_buf_add(payload, patch, len);
 }
 
-/* Push honk/<id> to a URL consumer; refetch and redo when refused. */
-static int push_target(struct gen *g, struct target *t, const char *target)
-{
-	struct honk_buf spec = HONK_BUF_INIT;
-	const char *specs[1];
-	int err;
-
-	honk_buf_addf(&spec, "%s:%s", target, target);
-	specs[0] = spec.buf;
-	err = honk_remote_push(&t->repo, t->co->repo, specs, 1);
-	honk_buf_release(&spec);
-	if (err == 0)
-		say(g, "pushed", t->co->name, 1, "%s to %s",
-		    target + strlen("refs/heads/"), t->co->repo);
-	return err;
-}
-
 static int rewrite_one(struct gen *g, struct target *t)
 {
 	struct honk_rewrite_branch_opts ro;
@@ -636,7 +533,7 @@ static int rewrite_one(struct gen *g, struct target *t)
 
 	if ((err = open_target(g, t)) < 0) {
 		if (err == HONK_ENOTFOUND && g->o->dry_run &&
-		    honk_remote_is_url(t->co->repo) && !t->repo.git) {
+		    honk_remote_is_url(t->co->repo)) {
 			say(g, "skipped", t->co->name, 1, "%s",
 			    honk_error_last());
 			err = 0;
@@ -645,17 +542,17 @@ static int rewrite_one(struct gen *g, struct target *t)
 	}
 	if ((err = honk_ref_consumer_branch(&target, g->o->id)) < 0)
 		goto cleanup;
-	honk_buf_addf(&bref, "refs/heads/%s", t->branch);
-	if ((err = honk_ref_lookup(&tip, &t->repo, bref.buf)) < 0) {
+	honk_buf_addf(&bref, "refs/heads/%s", t->cr.branch);
+	if ((err = honk_ref_lookup(&tip, &t->cr.repo, bref.buf)) < 0) {
 		if (err == HONK_ENOTFOUND)
 			honk_error_set(err,
 				       "%s: its repo '%s' has no branch '%s'",
-				       t->co->name, t->co->repo, t->branch);
+				       t->co->name, t->co->repo, t->cr.branch);
 		goto cleanup;
 	}
 	git_oid_cpy(&t->test, &tip);
 	t->have_test = 1;
-	err = honk_ref_lookup(&cur, &t->repo, target.buf);
+	err = honk_ref_lookup(&cur, &t->cr.repo, target.buf);
 	if (err < 0 && err != HONK_ENOTFOUND)
 		goto cleanup;
 	if (err == 0 && (err = touched(t, &cur, &tip, &person)) < 0)
@@ -681,9 +578,9 @@ static int rewrite_one(struct gen *g, struct target *t)
 		      "Honk-Migration: %s\nHonk-Consumer: %s\n"
 		      "Honk-Event: rewritten\nHonk-Actor: honk-gen\n",
 		      t->co->name, g->ds->id, (long long)g->pf.to, g->o->id,
-		      t->branch, g->o->id, t->co->name);
+		      t->cr.branch, g->o->id, t->co->name);
 	memset(&ro, 0, sizeof(ro));
-	ro.branch = t->branch;
+	ro.branch = t->cr.branch;
 	ro.paths = t->co->paths;
 	ro.npaths = t->co->npaths;
 	ro.target = target.buf;
@@ -692,10 +589,10 @@ static int rewrite_one(struct gen *g, struct target *t)
 	for (tries = 0;; tries++) {
 		git_oid was;
 
-		if (honk_ref_lookup(&was, &t->repo, target.buf) < 0)
+		if (honk_ref_lookup(&was, &t->cr.repo, target.buf) < 0)
 			memset(&was, 0, sizeof(was));
 		honk_buf_reset(&patch);
-		err = honk_rewrite_branch(&made, rs, &t->repo, &ro,
+		err = honk_rewrite_branch(&made, rs, &t->cr.repo, &ro,
 					  collect_patch, &patch);
 		if (err < 0) {
 			/* which consumer's file it was */
@@ -711,10 +608,12 @@ static int rewrite_one(struct gen *g, struct target *t)
 		    !honk_remote_is_url(t->co->repo) ||
 		    git_oid_equal(&made, &was))
 			break;
-		err = push_target(g, t, target.buf);
+		if ((err = honk_crepo_push(&t->cr, target.buf)) == 0)
+			say(g, "pushed", t->co->name, 1, "%s to %s",
+			    target.buf + strlen("refs/heads/"), t->co->repo);
 		if (err != HONK_ECONFLICT || tries + 1 == PUSH_TRIES)
 			break;
-		if ((err = mirror_fetch(g, t)) < 0)
+		if ((err = honk_crepo_fetch(&t->cr, g->o->id)) < 0)
 			break;
 	}
 	if (err < 0)
@@ -787,11 +686,11 @@ static int find_branches(struct gen *g)
 			break;
 		honk_buf_reset(&ref);
 		honk_ref_consumer_branch(&ref, g->o->id);
-		err = honk_ref_lookup(&t->test, &t->repo, ref.buf);
+		err = honk_ref_lookup(&t->test, &t->cr.repo, ref.buf);
 		if (err == HONK_ENOTFOUND) {
 			honk_buf_reset(&ref);
-			honk_buf_addf(&ref, "refs/heads/%s", t->branch);
-			err = honk_ref_lookup(&t->test, &t->repo, ref.buf);
+			honk_buf_addf(&ref, "refs/heads/%s", t->cr.branch);
+			err = honk_ref_lookup(&t->test, &t->cr.repo, ref.buf);
 		}
 		t->have_test = err == 0;
 	}
@@ -968,7 +867,7 @@ static int run_test(struct gen *g, const struct target *t, struct outcome *out)
 					t->co->name);
 	snprintf(from, sizeof(from), "%lld", (long long)g->pf.from);
 	snprintf(to, sizeof(to), "%lld", (long long)g->pf.to);
-	if ((err = honk_repo_export((struct honk_repo *)&t->repo, &t->test,
+	if ((err = honk_repo_export((struct honk_repo *)&t->cr.repo, &t->test,
 				    dir)) < 0 ||
 	    (err = honk_env_entry(&env[0], "HONK_MIGRATION", g->o->id)) < 0 ||
 	    (err = honk_env_entry(&env[1], "HONK_DATASET", g->ds->id)) < 0 ||
@@ -1254,10 +1153,8 @@ static void reset_round(struct gen *g)
 	g->tip_snap = g->main_snap = NULL;
 	honk_catalog_release(&g->cat);
 	honk_planfile_release(&g->pf);
-	for (i = 0; i < g->ntargets; i++) {
-		honk_batch_free(g->targets[i].repo.batch);
-		git_repository_free(g->targets[i].repo.git);
-	}
+	for (i = 0; i < g->ntargets; i++)
+		honk_crepo_close(&g->targets[i].cr);
 	g->targets = NULL;
 	g->ntargets = 0;
 	free(g->ups);
@@ -1412,9 +1309,6 @@ int honk_gen_run(struct honk_repo *repo, const struct honk_gen_opts *o,
 	if ((err = honk_ref_proposal(&g.ref, o->id)) < 0 ||
 	    (err = honk_buf_addf(&g.dir, "migrations/%s", o->id)) < 0)
 		goto cleanup;
-	g.base = git_repository_workdir(repo->git);
-	if (!g.base)
-		g.base = git_repository_path(repo->git);
 	if (!o->dry_run && (err = honk_repo_lock(&lock, repo, "gen")) < 0)
 		goto cleanup;
 	if ((err = find_main(&g)) < 0)
