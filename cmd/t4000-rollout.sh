@@ -223,6 +223,28 @@ test_expect_success 'names reach commands only through the environment' '
 	test_path_is_missing n/canary
 '
 
+test_expect_success 'code branches: a step waits for its merge; auto_merge merges it' '
+	sh "$HONK_TESTDATA/demo/run.sh" "$PWD/cb" >/dev/null &&
+	printf "auto_merge: true\n" >>cb/catalog/consumers/charts/charts.yaml &&
+	git -C cb/catalog commit -q -am "charts: honk may merge" &&
+	honk-detect -C cb/catalog -q &&
+	honk-gen -C cb/catalog -q plays.user_plays.v3-v4 >/dev/null &&
+	git -C cb/catalog merge -q --no-ff -m approve honk/propose/plays.user_plays.v3-v4 &&
+	honk-rollout -C cb/catalog run >out 2>err &&
+	grep "^waiting       plays.user_plays.v3-v4 royalty-reports: honk/plays.user_plays.v3-v4 is not merged into main in ../royalty-reports.git" out &&
+	grep "0 completed, 0 stopped, 1 under way" err &&
+	git -C cb/catalog show honk/state:state/plays.user_plays.v3-v4.yaml >st &&
+	grep "consumer: royalty-reports, wave: 1, state: pending, waiting: honk/plays.user_plays.v3-v4 is not merged" st &&
+	git -C cb/royalty-reports.git update-ref refs/heads/main honk/plays.user_plays.v3-v4 &&
+	main=$(git -C cb/charts.git rev-parse main) &&
+	honk-rollout -C cb/catalog run >out &&
+	grep "^succeeded     plays.user_plays.v3-v4 royalty-reports" out &&
+	grep "^merged        plays.user_plays.v3-v4 charts: honk/plays.user_plays.v3-v4 into main in ../charts.git" out &&
+	grep "^completed     plays.user_plays.v3-v4" out &&
+	git -C cb/charts.git merge-base --is-ancestor honk/plays.user_plays.v3-v4 main &&
+	git -C cb/charts.git merge-base --is-ancestor $main main
+'
+
 test_expect_success 'verbs refuse what their phase does not allow' '
 	test_expect_code 2 honk-rollout -C hl pause $id 2>err &&
 	grep "cannot pause: it is completed" err &&

@@ -46,6 +46,7 @@
 #include "batch.h"
 #include "catalog.h"
 #include "clock.h"
+#include "crepo.h"
 #include "error.h"
 #include "exec.h"
 #include "health.h"
@@ -262,6 +263,7 @@ struct mig {
 	int approved;	       /* its plan is on main */
 	struct honk_mstate st; /* where things stand, as this runner sees it */
 	size_t *eidx; /* plan index -> index into st.consumers, or SIZE_MAX */
+	char *merged; /* per plan index: its code branch is merged */
 	int have_state;
 	int dirty;
 	int inflight; /* step jobs */
@@ -1303,6 +1305,189 @@ static int rebuild(struct runner *r, struct mig *m,
 	return 0;
 }
 
+/* ---- consumers' code branches
+ * ------------------------------------------------ */
+
+/* Did validation.yaml at the pinned commit pass consumer's test (or has none)?
+ */
+static int checks_passed(struct runner *r, struct mig *m, const char *consumer,
+			 struct honk_buf *why)
+{
+	struct honk_snapshot *snap = NULL;
+	struct honk_buf path = HONK_BUF_INIT, text = HONK_BUF_INIT;
+	struct honk_ydoc doc = HONK_YDOC_INIT;
+	struct honk_diags d = HONK_DIAGS_INIT;
+	const struct honk_ynode *list, *it;
+	int ok = 1;
+
+	honk_buf_addf(&path, "migrations/%s/validation.yaml", m->id);
+	if (snap_at(&snap, r->repo, &m->pinned) == 0 &&
+	    honk_snapshot_read(&text, snap, path.buf) == 0 &&
+	    honk_ydoc_parse(&doc, path.buf, text.buf, text.len, NULL, &d) ==
+		    0 &&
+	    doc.root && doc.root->type == HONK_YMAP &&
+	    (list = honk_ymap_get(doc.root, "consumers")) &&
+	    list->type == HONK_YSEQ) {
+		for (it = list->first; it; it = it->next) {
+			const struct honk_ynode *c =
+				honk_ymap_get(it, "consumer");
+			const struct honk_ynode *res =
+				honk_ymap_get(it, "result");
+
+			if (it->type != HONK_YMAP || !c || !c->str ||
+			    strcmp(c->str, consumer))
+				continue;
+			if (!res || !res->str || strcmp(res->str, "passed")) {
+				ok = 0;
+				honk_buf_addf(why, "its test failed in %s",
+					      path.buf);
+			}
+		}
+	}
+	honk_ydoc_release(&doc);
+	honk_diags_release(&d);
+	honk_snapshot_free(snap);
+	honk_buf_release(&path);
+	honk_buf_release(&text);
+	return ok;
+}
+
+/* Merge honk/<id> into the consumer's branch, by compare-and-swap. */
+static int auto_merge(struct runner *r, struct mig *m, struct honk_crepo *cr,
+		      const git_oid *tip, const git_oid *honk, const char *bref)
+{
+	git_commit *ours = NULL, *theirs = NULL;
+	git_index *idx = NULL;
+	git_tree *tree = NULL;
+	git_signature *sig = NULL;
+	git_oid tree_id, made;
+	struct honk_buf msg = HONK_BUF_INIT;
+	const git_commit *parents[2];
+	int err = 0, ff;
+
+	ff = git_graph_descendant_of(cr->repo.git, honk, tip);
+	if (ff == 1) {
+		err = honk_ref_update(&cr->repo, bref, honk, tip,
+				      "honk: merge (fast-forward)");
+		goto push;
+	}
+	if (git_commit_lookup(&ours, cr->repo.git, tip) < 0 ||
+	    git_commit_lookup(&theirs, cr->repo.git, honk) < 0 ||
+	    git_merge_commits(&idx, cr->repo.git, ours, theirs, NULL) < 0) {
+		err = honk_error_git(HONK_ERROR, "cannot merge honk/%s", m->id);
+		goto cleanup;
+	}
+	if (git_index_has_conflicts(idx)) {
+		err = honk_error_set(
+			HONK_ECONFLICT,
+			"honk/%s conflicts with %s: merge it by hand", m->id,
+			cr->branch);
+		goto cleanup;
+	}
+	if (git_index_write_tree_to(&tree_id, idx, cr->repo.git) < 0 ||
+	    git_tree_lookup(&tree, cr->repo.git, &tree_id) < 0 ||
+	    honk_repo_signature(&sig, r->repo) < 0) {
+		err = honk_error_git(HONK_ERROR, "cannot merge honk/%s", m->id);
+		goto cleanup;
+	}
+	honk_buf_addf(&msg,
+		      "honk: merge honk/%s into %s\n\n"
+		      "Honk-Migration: %s\nHonk-Consumer: %s\n"
+		      "Honk-Event: merged\nHonk-Actor: honk-rollout\n",
+		      m->id, cr->branch, m->id, cr->co->name);
+	parents[0] = ours;
+	parents[1] = theirs;
+	if (git_commit_create(&made, cr->repo.git, NULL, sig, sig, NULL,
+			      msg.buf, tree, 2, parents) < 0) {
+		err = honk_error_git(HONK_ERROR, "cannot merge honk/%s", m->id);
+		goto cleanup;
+	}
+	err = honk_ref_update(&cr->repo, bref, &made, tip, "honk: merge");
+push:
+	if (err == 0)
+		err = honk_crepo_push(cr, bref);
+cleanup:
+	git_signature_free(sig);
+	git_tree_free(tree);
+	git_index_free(idx);
+	git_commit_free(ours);
+	git_commit_free(theirs);
+	honk_buf_release(&msg);
+	return err;
+}
+
+static void wait_on(struct runner *r, struct mig *m,
+		    struct honk_cstate_entry *e, const char *why)
+{
+	if (e->waiting && !strcmp(e->waiting, why))
+		return;
+	set_str(m, &e->waiting, why);
+	m->dirty = 1;
+	note(r, m, e->consumer, "waiting", "%s", why);
+}
+
+/*
+ * May consumer ci's step start? Its code change, when honk-gen made one
+ * (honk/<id> in its repository), must be merged into its branch first;
+ * with auto_merge honk merges it, once its checks passed. 1: yes.
+ */
+static int code_ready(struct runner *r, struct mig *m, size_t ci,
+		      struct honk_cstate_entry *e)
+{
+	const struct honk_consumer *co = m->plan[ci].co;
+	struct honk_crepo cr;
+	struct honk_buf ref = HONK_BUF_INIT, bref = HONK_BUF_INIT,
+			why = HONK_BUF_INIT;
+	git_oid honk, tip;
+	int err, ready = 0;
+
+	if (!co->repo || (m->merged && m->merged[ci]))
+		return 1;
+	if (!m->merged && !(m->merged = calloc(m->nplan + 1, 1)))
+		return 0;
+	if (honk_crepo_open(&cr, r->repo, co, m->id, 0) < 0) {
+		wait_on(r, m, e, honk_error_last());
+		return 0;
+	}
+	honk_ref_consumer_branch(&ref, m->id);
+	honk_buf_addf(&bref, "refs/heads/%s", cr.branch);
+	err = honk_ref_lookup(&honk, &cr.repo, ref.buf);
+	if (err == HONK_ENOTFOUND) {
+		ready = 1; /* no code change to wait for */
+	} else if (err < 0 || honk_ref_lookup(&tip, &cr.repo, bref.buf) < 0) {
+		wait_on(r, m, e, honk_error_last());
+	} else if (git_oid_equal(&tip, &honk) ||
+		   git_graph_descendant_of(cr.repo.git, &tip, &honk) == 1) {
+		ready = 1;
+	} else if (!co->auto_merge) {
+		honk_buf_addf(&why, "honk/%s is not merged into %s in %s",
+			      m->id, cr.branch, co->repo);
+		wait_on(r, m, e, why.buf);
+	} else if (!checks_passed(r, m, co->name, &why)) {
+		honk_buf_addf(&why, ": honk/%s is not merged", m->id);
+		wait_on(r, m, e, why.buf);
+	} else if (auto_merge(r, m, &cr, &tip, &honk, bref.buf) < 0) {
+		wait_on(r, m, e, honk_error_last());
+	} else {
+		note(r, m, co->name, "merged", "honk/%s into %s in %s", m->id,
+		     cr.branch, co->repo);
+		m->dirty = 1;
+		ready = 1;
+	}
+	if (ready) {
+		m->merged[ci] = 1;
+		if (e->waiting) {
+			e->waiting = NULL;
+			m->dirty = 1;
+		}
+	}
+	honk_crepo_close(&cr);
+	honk_buf_release(&ref);
+	honk_buf_release(&bref);
+	honk_buf_release(&why);
+	return ready;
+}
+
 /* ---- deciding what to do next ----------------------------------------------
  */
 
@@ -1526,6 +1711,8 @@ static int decide_rollout(struct runner *r, struct mig *m, int64_t now,
 			due(next, e->not_before);
 			continue;
 		}
+		if (!code_ready(r, m, i, e))
+			continue;
 		if ((err = dispatch(r, m, i, JOB_STEP, 0)) < 0)
 			return err;
 		slots--;
@@ -2166,6 +2353,7 @@ static void mig_release(struct mig *m)
 	}
 	free(m->fl);
 	free(m->eidx);
+	free(m->merged);
 	free(m->notify_reason);
 	honk_mstate_release(&m->st);
 	honk_mstate_release(&m->base);
