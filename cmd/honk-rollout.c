@@ -99,6 +99,12 @@ static void on_event(const char *event, const char *mig, const char *consumer,
 				o->cli->prog, detail);
 		return;
 	}
+	if (!strcmp(event, "invalid") && !o->cli->json) {
+		clear_progress(o);
+		fflush(stdout);
+		fprintf(stderr, "%s: error: %s\n", o->cli->prog, detail);
+		return;
+	}
 	if (o->cli->json) {
 		honk_json_obj_begin(&o->j);
 		honk_json_kv_str(&o->j, "event", event);

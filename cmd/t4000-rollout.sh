@@ -245,6 +245,24 @@ test_expect_success 'code branches: a step waits for its merge; auto_merge merge
 	git -C cb/charts.git merge-base --is-ancestor $main main
 '
 
+test_expect_success 'a plan that cannot be used stops only its migration (exit 3)' '
+	catalog bad 2 "  waves: [100%]
+  apply: [./ops/apply.sh]
+" &&
+	git -C bad checkout -q -b other &&
+	mkdir -p bad/migrations &&
+	printf "migration: d.t.v1-v2\ndataset: d.t\nfrom: 1\nto: 2\nconsumers: [{consumer: c01, impact: breaking, wave: 1}]\n" \
+		>bad/migrations/d.t.v1-v2.yaml &&
+	printf "migration: d.t.v1-v3\ndataset: d.t\nfrom: 1\nto: 3\nconsumers: [{consumer: c01, impact: braking}]\n" \
+		>bad/migrations/d.t.v1-v3.yaml &&
+	git -C bad add -A && git -C bad commit -q -m "a broken plan" &&
+	git -C bad checkout -q main && git -C bad merge -q --no-ff -m broken other &&
+	test_expect_code 3 honk-rollout -C bad run --all >out 2>err &&
+	grep "^honk-rollout: error: migrations/d.t.v1-v3.yaml:5:37: unknown value .braking., did you mean .breaking.?" err &&
+	grep "1 migration could not be rolled out" err &&
+	grep "^completed     d.t.v1-v2" out
+'
+
 test_expect_success 'verbs refuse what their phase does not allow' '
 	test_expect_code 2 honk-rollout -C hl pause $id 2>err &&
 	grep "cannot pause: it is completed" err &&

@@ -245,6 +245,7 @@ struct event {
 struct mig {
 	char *id;
 	int wanted;   /* named on the command line */
+	int broken;   /* its plan or catalog cannot be used: left alone */
 	int busy;     /* another runner's */
 	int lost;     /* the lease went to another runner meanwhile */
 	int have_pin; /* pinned, catalog and plan loaded */
@@ -2601,6 +2602,8 @@ int honk_rollout_run(struct honk_repo *repo, const struct honk_rollout_opts *o,
 		for (i = 0; i < r.nmigs && err >= 0; i++) {
 			struct mig *m = &r.migs[i];
 
+			if (m->broken)
+				continue;
 			if ((err = rebuild(&r, m,
 					   m->have_base ? &m->base : NULL)) < 0)
 				break;
@@ -2613,6 +2616,17 @@ int honk_rollout_run(struct honk_repo *repo, const struct honk_rollout_opts *o,
 					m->id, m->id);
 			if (err >= 0)
 				err = decide(&r, m, now, &next);
+			if (err == HONK_EINVALID || err == HONK_ENOTFOUND) {
+				/* this one cannot go on; the others can */
+				say(&r, "invalid", m->id, NULL, "%s",
+				    honk_error_last());
+				m->broken = 1;
+				m->dirty = 0;
+				drop_launch(m);
+				drop_events(m);
+				err = 0;
+				continue;
+			}
 			launched |= m->launch != NULL;
 		}
 		if (err < 0)
@@ -2701,6 +2715,17 @@ int honk_rollout_run(struct honk_repo *repo, const struct honk_rollout_opts *o,
 		default:
 			res->active++;
 		}
+	}
+	if (err == 0) {
+		size_t broken = 0;
+
+		for (i = 0; i < r.nmigs; i++)
+			broken += r.migs[i].broken;
+		if (broken)
+			err = honk_error_set(
+				HONK_EINVALID,
+				"%zu migration%s could not be rolled out (see above)",
+				broken, broken == 1 ? "" : "s");
 	}
 	if (err == 0 && o->ids) {
 		for (i = 0; i < r.nmigs; i++)
