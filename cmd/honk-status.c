@@ -11,14 +11,29 @@
 #include "cli.h"
 #include "diag.h"
 #include "json.h"
+#include "names.h"
 #include "parse.h"
 #include "repo.h"
+#include "rollout.h"
+#include "status.h"
+#include "clock.h"
 #include "banned.h"
 
 static const char usage[] =
-	"usage: honk-status [-C DIR] [--rev REV] [--json] [-q] [-v] [--color=WHEN] <command> [<args>]\n"
+	"usage: honk-status [-C DIR] [--json] [-q] [-v] [--color=WHEN]\n"
+	"   or: honk-status [-C DIR] [--rev REV] [--json] [-q] [-v] [--color=WHEN] <command> [<args>]\n"
+	"\n"
+	"With no command: the overview. Every migration with its phase, wave,\n"
+	"progress, failures and age, what waits on a person, datasets whose\n"
+	"consumers still read deprecated versions, and the conflicts.\n"
 	"\n"
 	"commands:\n"
+	"   show ID                     one migration: each consumer's wave, state,\n"
+	"                               attempts, last error; the health figures\n"
+	"   log ID [--consumer C]       its transitions from honk/state's history (and\n"
+	"                               the consumer's step logs)\n"
+	"   approve ID                  merge the proposal honk/propose/ID into main\n"
+	"   reject ID --reason R        delete the proposal and record who and why\n"
 	"   lint [--index | --rev REV]  report every catalog error as path:line:col: message\n"
 	"   datasets                    list datasets, versions, deprecations and consumers\n"
 	"   consumers                   list consumers and what they read and produce\n"
@@ -27,6 +42,10 @@ static const char usage[] =
 	"   -C DIR                      run as if started in DIR\n"
 	"   --rev REV                   read the catalog at REV (default HEAD)\n"
 	"   --index                     lint: read the index (for pre-commit hooks)\n"
+	"   --consumer C                log: one consumer, with its step logs\n"
+	"   --reason R                  approve, reject: why, for the record\n"
+	"   --actor NAME                approve, reject: who (default: git config\n"
+	"                               user.name and user.email)\n"
 	"   --remote NAME, --no-remote  remote to use (read commands do not fetch)\n"
 	"   --json                      machine-readable output on stdout\n"
 	"   -q, --quiet                 no summary on stderr\n"
@@ -38,10 +57,13 @@ static const char usage[] =
 	"exit status: 0 ok, 1 found something, 2 usage, 3 invalid input,\n"
 	"4 conflict or busy, 5 git, I/O or system error\n";
 
-enum { OPT_INDEX };
+enum { OPT_INDEX, OPT_CONSUMER, OPT_REASON, OPT_ACTOR };
 
 static struct honk_opt opts[] = {
 	HONK_OPT("index", 0, 0),
+	HONK_OPT("consumer", 0, 1),
+	HONK_OPT("reason", 0, 1),
+	HONK_OPT("actor", 0, 1),
 	HONK_OPT_END,
 };
 
@@ -466,20 +488,409 @@ static int cmd_consumers(struct ctx *c)
 	}
 }
 
+/* ---- the portal ---- */
+
+static int64_t now_ms(void)
+{
+	return honk_clock_now(NULL);
+}
+
+static int load_status(struct ctx *c, struct honk_status *s)
+{
+	struct honk_status_opts o;
+	int err;
+
+	if ((err = honk_repo_open(&c->repo)) < 0)
+		return honk_cli_fail(c->cli, err);
+	o.today = today();
+	o.now = now_ms();
+	o.with_catalog = 1;
+	if ((err = honk_status_load(s, c->repo, &o)) < 0)
+		return honk_cli_fail(c->cli, err);
+	return 0;
+}
+
+static const char *phase_color(const char *phase)
+{
+	if (!strcmp(phase, "completed"))
+		return "\033[32m";
+	if (!strcmp(phase, "paused") || !strcmp(phase, "proposed"))
+		return "\033[33m";
+	if (!strcmp(phase, "failed") || !strcmp(phase, "rolling-back") ||
+	    !strcmp(phase, "rolled-back"))
+		return "\033[31m";
+	if (!strcmp(phase, "rolling-out"))
+		return "\033[36m";
+	return "";
+}
+
+static void age(char *out, size_t n, int64_t since)
+{
+	int64_t d = since ? (now_ms() - since) / 1000 : -1;
+
+	if (d < 0)
+		snprintf(out, n, "-");
+	else if (d < 3600)
+		snprintf(out, n, "%lldm", (long long)(d / 60));
+	else if (d < 86400 * 2)
+		snprintf(out, n, "%lldh", (long long)(d / 3600));
+	else
+		snprintf(out, n, "%lldd", (long long)(d / 86400));
+}
+
+static int cmd_overview(struct ctx *c)
+{
+	struct honk_status s;
+	struct honk_buf out = HONK_BUF_INIT, tmp = HONK_BUF_INIT;
+	int color = honk_cli_color(c->cli, stdout), code;
+	size_t i;
+
+	if (c->cli->nargs) {
+		honk_cli_error(c->cli, "unknown command '%s'", c->cli->args[0]);
+		return HONK_EXIT_USAGE;
+	}
+	if ((code = load_status(c, &s)) != 0)
+		return code;
+	if (c->cli->json) {
+		honk_status_json(&out, &s);
+		honk_status_release(&s);
+		if (fwrite(out.buf, 1, out.len, stdout) != out.len)
+			code = HONK_EXIT_SYSTEM;
+		honk_buf_release(&out);
+		return code;
+	}
+	if (!s.nmigs) {
+		printf("no migrations: honk-detect proposes them\n");
+	} else {
+		struct table t = { HONK_BUF_INIT, { 0 }, 0 };
+
+		table_cell(&t, 0, "MIGRATION", 0);
+		table_cell(&t, 1, "PHASE", 0);
+		table_cell(&t, 2, "WAVE", 0);
+		table_cell(&t, 3, "PROGRESS", 0);
+		table_cell(&t, 4, "FAILED", 0);
+		table_cell(&t, 5, "AGE", 0);
+		table_cell(&t, 6, "WAITS ON A PERSON", 1);
+		for (i = 0; i < s.nmigs; i++) {
+			const struct honk_status_mig *m = &s.migs[i];
+			char a[32];
+
+			table_cell(&t, 0, m->id, 0);
+			honk_buf_reset(&tmp);
+			honk_buf_addf(&tmp, "%s%s%s",
+				      color ? phase_color(m->phase) : "",
+				      m->phase,
+				      color && *phase_color(m->phase)
+					      ? "\033[0m"
+					      : "");
+			table_cell(&t, 1, tmp.buf, 0);
+			honk_buf_reset(&tmp);
+			if (m->waves)
+				honk_buf_addf(&tmp, "%lld/%lld",
+					      (long long)m->wave,
+					      (long long)m->waves);
+			else
+				honk_buf_addstr(&tmp, "-");
+			table_cell(&t, 2, tmp.buf, 0);
+			honk_buf_reset(&tmp);
+			honk_buf_addf(&tmp, "%zu/%zu", m->succeeded, m->total);
+			table_cell(&t, 3, tmp.buf, 0);
+			honk_buf_reset(&tmp);
+			honk_buf_addf(&tmp, "%zu", m->failed);
+			table_cell(&t, 4, tmp.buf, 0);
+			age(a, sizeof(a), m->since);
+			table_cell(&t, 5, a, 0);
+			table_cell(&t, 6, m->waits ? m->waits : "-", 1);
+		}
+		if (table_print(&t, color) < 0)
+			code = HONK_EXIT_SYSTEM;
+	}
+	if (s.ndeadlines) {
+		struct table t = { HONK_BUF_INIT, { 0 }, 0 };
+
+		printf("\n");
+		table_cell(&t, 0, "DEPRECATED", 0);
+		table_cell(&t, 1, "STILL READ BY", 0);
+		table_cell(&t, 2, "DEADLINE", 0);
+		table_cell(&t, 3, "DAYS LEFT", 1);
+		for (i = 0; i < s.ndeadlines; i++) {
+			const struct honk_status_deadline *d = &s.deadlines[i];
+
+			honk_buf_reset(&tmp);
+			honk_buf_addf(&tmp, "%s@%lld", d->dataset,
+				      (long long)d->version);
+			table_cell(&t, 0, tmp.buf, 0);
+			table_cell(&t, 1, d->consumer, 0);
+			table_cell(&t, 2, d->deprecated, 0);
+			honk_buf_reset(&tmp);
+			honk_buf_addf(&tmp, "%lld", (long long)d->days_left);
+			table_cell(&t, 3, tmp.buf, 1);
+		}
+		if (table_print(&t, color) < 0)
+			code = HONK_EXIT_SYSTEM;
+	}
+	if (s.nconflicts) {
+		printf("\n%sCONFLICTS%s\n", color ? "\033[1m" : "",
+		       color ? "\033[0m" : "");
+		for (i = 0; i < s.nconflicts; i++)
+			printf("%s%-16s%s %s\n", color ? "\033[31m" : "",
+			       s.conflicts[i].kind, color ? "\033[0m" : "",
+			       s.conflicts[i].detail);
+	}
+	honk_status_release(&s);
+	honk_buf_release(&tmp);
+	return code;
+}
+
+static int need_id(struct ctx *c)
+{
+	if (c->cli->nargs != 2) {
+		honk_cli_error(c->cli, "%s takes one migration id",
+			       c->cli->args[0]);
+		return HONK_EXIT_USAGE;
+	}
+	if (honk_name_check("migration", c->cli->args[1]) < 0) {
+		honk_cli_error(c->cli, "%s", honk_error_last());
+		return HONK_EXIT_USAGE;
+	}
+	return 0;
+}
+
+static int cmd_show(struct ctx *c)
+{
+	struct honk_status s;
+	struct honk_buf out = HONK_BUF_INIT, tmp = HONK_BUF_INIT;
+	const struct honk_status_mig *m;
+	int code, color = honk_cli_color(c->cli, stdout);
+	size_t i;
+
+	if ((code = need_id(c)) != 0 || (code = load_status(c, &s)) != 0)
+		return code;
+	if (!(m = honk_status_find(&s, c->cli->args[1]))) {
+		honk_status_release(&s);
+		return honk_cli_fail(
+			c->cli,
+			honk_error_set(
+				HONK_ENOTFOUND,
+				"no migration %s: not proposed, approved or rolled out",
+				c->cli->args[1]));
+	}
+	if (c->cli->json) {
+		honk_status_show_json(&out, &s, m);
+		if (fwrite(out.buf, 1, out.len, stdout) != out.len)
+			code = HONK_EXIT_SYSTEM;
+		goto done;
+	}
+	printf("%s  %s%s%s", m->id, color ? phase_color(m->phase) : "",
+	       m->phase, color && *phase_color(m->phase) ? "\033[0m" : "");
+	if (m->waves)
+		printf("  wave %lld/%lld", (long long)m->wave,
+		       (long long)m->waves);
+	printf("  %zu/%zu succeeded, %zu failed, %zu running\n", m->succeeded,
+	       m->total, m->failed, m->running);
+	if (m->dataset)
+		printf("%s v%lld -> v%lld (%s)\n", m->dataset,
+		       (long long)m->from, (long long)m->to,
+		       m->verdict ? m->verdict : "?");
+	if (m->st && m->st->approved_by)
+		printf("approved by %s, main pinned at %.12s\n",
+		       m->st->approved_by, m->st->approved);
+	if (m->reason)
+		printf("reason: %s\n", m->reason);
+	if (m->waits)
+		printf("waits on a person: %s\n", m->waits);
+	if (m->st && m->st->health.result)
+		printf("health after wave %lld: %s: %s\n",
+		       (long long)m->st->health.wave, m->st->health.result,
+		       m->st->health.detail ? m->st->health.detail : "");
+	printf("\n");
+	{
+		struct table t = { HONK_BUF_INIT, { 0 }, 0 };
+
+		table_cell(&t, 0, "CONSUMER", 0);
+		table_cell(&t, 1, "WAVE", 0);
+		table_cell(&t, 2, "STATE", 0);
+		table_cell(&t, 3, "ATTEMPTS", 0);
+		table_cell(&t, 4, "LAST ERROR / WAITING / WHY", 1);
+		if (m->st) {
+			for (i = 0; i < m->st->n; i++) {
+				const struct honk_cstate_entry *e =
+					&m->st->consumers[i];
+				const char *why = e->error     ? e->error
+						  : e->waiting ? e->waiting
+						  : e->reason  ? e->reason
+							       : "-";
+
+				table_cell(&t, 0, e->consumer, 0);
+				honk_buf_reset(&tmp);
+				if (e->wave)
+					honk_buf_addf(&tmp, "%lld",
+						      (long long)e->wave);
+				else
+					honk_buf_addstr(&tmp, "-");
+				table_cell(&t, 1, tmp.buf, 0);
+				table_cell(&t, 2, honk_cstate_names[e->state],
+					   0);
+				honk_buf_reset(&tmp);
+				honk_buf_addf(&tmp, "%lld",
+					      (long long)e->attempts);
+				table_cell(&t, 3, tmp.buf, 0);
+				table_cell(&t, 4, why, 1);
+			}
+		} else if (m->pf) {
+			for (i = 0; i < m->pf->nconsumers; i++) {
+				const struct honk_planfile_consumer *pc =
+					&m->pf->consumers[i];
+
+				table_cell(&t, 0, pc->consumer, 0);
+				honk_buf_reset(&tmp);
+				honk_buf_addf(&tmp, "%lld",
+					      (long long)pc->wave);
+				table_cell(&t, 1, tmp.buf, 0);
+				table_cell(&t, 2,
+					   pc->impact == HONK_IMPACT_TRANSITIVE
+						   ? "skipped"
+						   : "pending",
+					   0);
+				table_cell(&t, 3, "0", 0);
+				table_cell(&t, 4, honk_impact_names[pc->impact],
+					   1);
+			}
+		}
+		if (table_print(&t, color) < 0)
+			code = HONK_EXIT_SYSTEM;
+	}
+done:
+	honk_status_release(&s);
+	honk_buf_release(&out);
+	honk_buf_release(&tmp);
+	return code;
+}
+
+struct logout {
+	struct honk_buf buf;
+};
+
+static int on_log_commit(int64_t when, const char *actor, const char *commit,
+			 const char *message, void *payload)
+{
+	struct logout *l = payload;
+	struct honk_buf t = HONK_BUF_INIT;
+	const char *body = strstr(message, "\n\n"), *p, *end;
+
+	honk_time_format(&t, when);
+	honk_buf_addf(&l->buf, "%s  %.7s  %s\n", t.buf, commit, actor);
+	for (p = body ? body + 2 : ""; *p; p = end + (*end == '\n')) {
+		end = strchr(p, '\n');
+		if (!end)
+			end = p + strlen(p);
+		if (!strncmp(p, "Honk-", 5))
+			break;
+		if (end > p)
+			honk_buf_addf(&l->buf, "    %.*s\n", (int)(end - p), p);
+	}
+	honk_buf_release(&t);
+	return 0;
+}
+
+static int cmd_log(struct ctx *c)
+{
+	struct logout l;
+	int err, code;
+
+	if ((code = need_id(c)) != 0)
+		return code;
+	if ((err = honk_repo_open(&c->repo)) < 0)
+		return honk_cli_fail(c->cli, err);
+	honk_buf_init(&l.buf, 0);
+	err = honk_rollout_history(c->repo, c->cli->args[1],
+				   opts[OPT_CONSUMER].value, on_log_commit, &l);
+	if (err < 0) {
+		honk_buf_release(&l.buf);
+		return honk_cli_fail(c->cli, err);
+	}
+	code = fwrite(l.buf.buf, 1, l.buf.len, stdout) == l.buf.len
+		       ? 0
+		       : HONK_EXIT_SYSTEM;
+	honk_buf_release(&l.buf);
+	return code;
+}
+
+static int decision(struct ctx *c, int approve)
+{
+	struct honk_decision_opts o;
+	struct honk_buf detail = HONK_BUF_INIT;
+	int err, code;
+
+	if ((code = need_id(c)) != 0)
+		return code;
+	if ((err = honk_repo_open(&c->repo)) < 0)
+		return honk_cli_fail(c->cli, err);
+	memset(&o, 0, sizeof(o));
+	o.id = c->cli->args[1];
+	o.reason = opts[OPT_REASON].value;
+	o.actor = opts[OPT_ACTOR].value;
+	o.remote = c->cli->remote;
+	o.no_remote = c->cli->no_remote;
+	o.now = now_ms();
+	err = approve ? honk_status_approve(c->repo, &o, &detail)
+		      : honk_status_reject(c->repo, &o, &detail);
+	if (err < 0) {
+		honk_buf_release(&detail);
+		return honk_cli_fail(c->cli, err);
+	}
+	if (c->cli->json) {
+		struct honk_buf b = HONK_BUF_INIT;
+		struct honk_json j;
+
+		honk_json_init(&j, &b);
+		honk_json_obj_begin(&j);
+		honk_json_kv_str(&j, "migration", o.id);
+		honk_json_kv_str(&j, "decision",
+				 approve ? "approved" : "rejected");
+		honk_json_kv_str(&j, "detail", detail.buf);
+		honk_json_obj_end(&j);
+		honk_buf_addch(&b, '\n');
+		code = fwrite(b.buf, 1, b.len, stdout) == b.len
+			       ? 0
+			       : HONK_EXIT_SYSTEM;
+		honk_buf_release(&b);
+	} else if (!c->cli->quiet) {
+		printf("%s\n", detail.buf);
+	}
+	honk_buf_release(&detail);
+	return code;
+}
+
+static int cmd_approve(struct ctx *c)
+{
+	return decision(c, 1);
+}
+
+static int cmd_reject(struct ctx *c)
+{
+	return decision(c, 0);
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(struct ctx *c);
+	unsigned opt_mask;
 } commands[] = {
-	{ "lint", cmd_lint },
-	{ "datasets", cmd_datasets },
-	{ "consumers", cmd_consumers },
+	{ "show", cmd_show, 0 },
+	{ "log", cmd_log, 1u << OPT_CONSUMER },
+	{ "approve", cmd_approve, 1u << OPT_REASON | 1u << OPT_ACTOR },
+	{ "reject", cmd_reject, 1u << OPT_REASON | 1u << OPT_ACTOR },
+	{ "lint", cmd_lint, 1u << OPT_INDEX },
+	{ "datasets", cmd_datasets, 0 },
+	{ "consumers", cmd_consumers, 0 },
 };
 
 int main(int argc, char **argv)
 {
 	struct honk_cli cli;
 	struct ctx c;
-	const char *names[8];
+	const char *names[16];
 	int k;
 	size_t i;
 	int err, code;
@@ -491,18 +902,23 @@ int main(int argc, char **argv)
 				   usage)) >= 0)
 		return code;
 	if (!cli.nargs) {
-		fputs(usage, stderr);
-		return honk_cli_exit(&cli, HONK_EXIT_USAGE);
+		if ((code = honk_cli_opts_apply(&cli, opts, 0,
+						"the overview")) != 0)
+			return honk_cli_exit(&cli, code);
+		if ((err = honk_cli_enter(&cli)) < 0)
+			return honk_cli_exit(&cli, honk_cli_fail(&cli, err));
+		code = cmd_overview(&c);
+		ctx_release(&c);
+		return honk_cli_exit(&cli, code);
 	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		names[i] = commands[i].name;
 	if ((k = honk_cli_command(&cli, names, i, usage)) < 0)
 		return honk_cli_exit(&cli, HONK_EXIT_USAGE);
 	i = (size_t)k;
-	if (opts[OPT_INDEX].value && strcmp(commands[i].name, "lint") != 0) {
-		honk_cli_error(&cli, "--index only applies to lint");
-		return honk_cli_exit(&cli, HONK_EXIT_USAGE);
-	}
+	if ((code = honk_cli_opts_apply(&cli, opts, commands[i].opt_mask,
+					commands[i].name)) != 0)
+		return honk_cli_exit(&cli, code);
 	if ((err = honk_cli_enter(&cli)) < 0)
 		return honk_cli_exit(&cli, honk_cli_fail(&cli, err));
 	code = commands[i].fn(&c);

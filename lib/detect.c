@@ -35,6 +35,7 @@
 #include "names.h"
 #include "impact.h"
 #include "plan.h"
+#include "state.h"
 #include "yaml.h"
 #include "banned.h"
 
@@ -248,6 +249,46 @@ static int keep_manual(struct honk_buf *yaml, const char *path,
 }
 
 /*
+ * 1 when honk/state records the migration as rejected (why in out), 0
+ * when not, or a negative error.
+ */
+static int rejected(struct run *r, const char *id, struct honk_buf *out)
+{
+	struct honk_buf path = HONK_BUF_INIT, text = HONK_BUF_INIT;
+	struct honk_diags d = HONK_DIAGS_INIT;
+	struct honk_mstate st;
+	git_oid tip;
+	int err;
+
+	if (honk_ref_lookup(&tip, r->repo, STATE_REF) < 0)
+		return 0;
+	if ((err = honk_path_state(&path, id)) < 0)
+		goto cleanup;
+	err = read_at(&text, r->repo, &tip, path.buf);
+	if (err == HONK_ENOTFOUND) {
+		err = 0;
+		goto cleanup;
+	}
+	if (err < 0)
+		goto cleanup;
+	if (honk_mstate_parse(&st, path.buf, text.buf, text.len, &d) == 0) {
+		if (st.phase == HONK_PHASE_REJECTED) {
+			honk_buf_addf(out, "rejected by %s: %s",
+				      st.by ? st.by : "someone",
+				      st.reason ? st.reason
+						: "no reason given");
+			err = 1;
+		}
+		honk_mstate_release(&st);
+	}
+cleanup:
+	honk_buf_release(&path);
+	honk_buf_release(&text);
+	honk_diags_release(&d);
+	return err;
+}
+
+/*
  * Decide what one migration needs and, in the open batch, queue its
  * commit: nothing (approved, left alone, unchanged), a new proposal, or
  * a refresh. The outcome of a queued write is told by on_written().
@@ -277,6 +318,16 @@ static int propose_once(struct run *r, const struct todo *t,
 		say(r, "approved", plan->id, "already on main");
 		goto cleanup;
 	} else if (err != HONK_ENOTFOUND) {
+		goto cleanup;
+	}
+	honk_buf_reset(&old);
+	/* rejected: honk-status reject recorded it on honk/state */
+	if ((err = rejected(r, plan->id, &old)) != 0) {
+		if (err > 0)
+			say(r, "rejected", plan->id,
+			    "%s; honk-detect does not propose it again",
+			    old.buf);
+		err = err > 0 ? 0 : err;
 		goto cleanup;
 	}
 	honk_buf_reset(&old);

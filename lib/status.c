@@ -1,0 +1,1160 @@
+/*
+ * The portal's model: every migration, proposed, approved or under way,
+ * with what waits on a person, the deprecation deadlines and the
+ * conflicts; and the two decisions people take here, approve and reject.
+ *
+ * Reading never writes and never fetches: it shows the repository as it
+ * is. The decisions write like everything else: by compare-and-swap,
+ * with a remote fetched first and pushed after, never forced.
+ */
+#include "status.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "error.h"
+#include "json.h"
+#include "names.h"
+#include "yaml.h"
+#include "banned.h"
+
+#define STATE_REF  "refs/heads/honk/state"
+#define PUSH_TRIES 5
+
+static int oom(void)
+{
+	return honk_error_set(HONK_ERROR, "out of memory");
+}
+
+static int snap_at(struct honk_snapshot **out, struct honk_repo *r,
+		   const git_oid *commit)
+{
+	struct honk_source src = HONK_SOURCE_INIT;
+	char hex[GIT_OID_HEXSZ + 1];
+
+	git_oid_tostr(hex, sizeof(hex), commit);
+	src.rev = hex;
+	return honk_snapshot_open(out, r, &src);
+}
+
+/* main per honk.yaml (read at HEAD, else refs/heads/main). */
+static int find_main(struct honk_repo *r, git_oid *out, char **main_name,
+		     char **remote)
+{
+	struct honk_source src = HONK_SOURCE_INIT;
+	struct honk_snapshot *head = NULL;
+	struct honk_catalog settings = HONK_CATALOG_INIT;
+	struct honk_diags d = HONK_DIAGS_INIT;
+	struct honk_buf ref = HONK_BUF_INIT;
+	int err;
+
+	err = honk_snapshot_open(&head, r, &src);
+	if (err == HONK_ENOTFOUND) {
+		src.rev = "refs/heads/main";
+		err = honk_snapshot_open(&head, r, &src);
+	}
+	if (err < 0)
+		return err;
+	err = honk_catalog_load_paths(&settings, r, head, NULL, 0, &d);
+	honk_snapshot_free(head);
+	if (err < 0) {
+		if (err == HONK_EINVALID && d.n)
+			honk_error_set(err, "%s:%u:%u: %s", d.v[0].path,
+				       d.v[0].line, d.v[0].col, d.v[0].msg);
+		goto cleanup;
+	}
+	if (main_name && !(*main_name = strdup(settings.settings.main))) {
+		err = oom();
+		goto cleanup;
+	}
+	if (remote)
+		*remote = settings.settings.remote
+				  ? strdup(settings.settings.remote)
+				  : NULL;
+	honk_buf_addf(&ref, "refs/heads/%s", settings.settings.main);
+	if ((err = honk_ref_lookup(out, r, ref.buf)) < 0)
+		honk_error_set(
+			err, "the main branch '%s' (honk.yaml) does not exist",
+			settings.settings.main);
+cleanup:
+	honk_catalog_release(&settings);
+	honk_diags_release(&d);
+	honk_buf_release(&ref);
+	return err;
+}
+
+static struct honk_status_mig *mig_for(struct honk_status *s, const char *id)
+{
+	struct honk_status_mig *m;
+	size_t i;
+
+	for (i = 0; i < s->nmigs; i++)
+		if (!strcmp(s->migs[i].id, id))
+			return &s->migs[i];
+	if (honk_arena_reserve(&s->arena, &s->migs, s->nmigs, &s->cmigs,
+			       sizeof(*s->migs)) < 0)
+		return NULL;
+	m = &s->migs[s->nmigs++];
+	memset(m, 0, sizeof(*m));
+	m->id = honk_arena_strdup(&s->arena, id);
+	return m->id ? m : NULL;
+}
+
+static int add_conflict(struct honk_status *s, const char *kind,
+			const char *fmt, ...) HONK_PRINTF(3, 4);
+
+static int add_conflict(struct honk_status *s, const char *kind,
+			const char *fmt, ...)
+{
+	struct honk_status_conflict *c;
+	struct honk_buf b = HONK_BUF_INIT;
+	va_list ap;
+
+	if (honk_arena_reserve(&s->arena, &s->conflicts, s->nconflicts,
+			       &s->cconflicts, sizeof(*s->conflicts)) < 0)
+		return HONK_ERROR;
+	va_start(ap, fmt);
+	honk_buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	c = &s->conflicts[s->nconflicts];
+	c->kind = kind;
+	c->detail = honk_arena_strdup(&s->arena, b.buf);
+	honk_buf_release(&b);
+	if (!c->detail)
+		return HONK_ERROR;
+	s->nconflicts++;
+	return 0;
+}
+
+/* Keep a parsed plan for the life of s (its address stays). */
+static struct honk_planfile *keep_plan(struct honk_status *s, const char *path,
+				       const char *data, size_t len)
+{
+	struct honk_planfile *pf, **v;
+	struct honk_diags d = HONK_DIAGS_INIT;
+	int err;
+
+	if (!(pf = malloc(sizeof(*pf))))
+		return NULL;
+	err = honk_planfile_parse(pf, path, data, len, &d);
+	if (err == HONK_EINVALID && d.n)
+		add_conflict(s, "invalid", "%s:%u:%u: %s", d.v[0].path,
+			     d.v[0].line, d.v[0].col, d.v[0].msg);
+	honk_diags_release(&d);
+	if (err < 0) {
+		free(pf);
+		return NULL;
+	}
+	v = realloc(s->plans, (s->nplans + 1) * sizeof(*v));
+	if (!v) {
+		honk_planfile_release(pf);
+		free(pf);
+		return NULL;
+	}
+	s->plans = v;
+	v[s->nplans++] = pf;
+	return pf;
+}
+
+struct walk {
+	struct honk_status *s;
+	struct honk_repo *repo;
+	struct honk_buf data;
+	int proposals; /* 0: plans on main */
+};
+
+static int on_plan(const char *path, const git_oid *blob, unsigned int mode,
+		   void *payload)
+{
+	struct walk *w = payload;
+	const char *name = path + strlen("migrations/");
+	size_t len = strlen(name);
+	struct honk_status_mig *m;
+	struct honk_planfile *pf;
+	struct honk_buf id = HONK_BUF_INIT;
+	int err;
+
+	(void)mode;
+	if (strchr(name, '/') || len < 6 || strcmp(name + len - 5, ".yaml") ||
+	    !honk_name_valid(name, len - 5))
+		return 0;
+	honk_buf_reset(&w->data);
+	if ((err = honk_repo_read_blob(&w->data, w->repo, blob)) < 0)
+		return err;
+	honk_buf_add(&id, name, len - 5);
+	pf = keep_plan(w->s, path, w->data.buf, w->data.len);
+	if (pf) {
+		if (!(m = mig_for(w->s, id.buf))) {
+			honk_buf_release(&id);
+			return oom();
+		}
+		m->pf = pf;
+		m->phase = "approved";
+	}
+	honk_buf_release(&id);
+	return 0;
+}
+
+static int on_state(const char *path, const git_oid *blob, unsigned int mode,
+		    void *payload)
+{
+	struct walk *w = payload;
+	struct honk_status *s = w->s;
+	const char *name = path + strlen("state/");
+	size_t len = strlen(name);
+	struct honk_diags d = HONK_DIAGS_INIT;
+	struct honk_mstate st, *v;
+	int err;
+
+	(void)mode;
+	if (strchr(name, '/') || len < 6 || strcmp(name + len - 5, ".yaml"))
+		return 0;
+	honk_buf_reset(&w->data);
+	if ((err = honk_repo_read_blob(&w->data, w->repo, blob)) < 0)
+		return err;
+	err = honk_mstate_parse(&st, path, w->data.buf, w->data.len, &d);
+	if (err == HONK_EINVALID && d.n)
+		add_conflict(s, "invalid", "honk/state:%s:%u:%u: %s",
+			     d.v[0].path, d.v[0].line, d.v[0].col, d.v[0].msg);
+	honk_diags_release(&d);
+	if (err == HONK_EINVALID)
+		return 0;
+	if (err < 0)
+		return err;
+	if (s->nstates % 64 == 0) {
+		v = realloc(s->states, (s->nstates + 64) * sizeof(*v));
+		if (!v) {
+			honk_mstate_release(&st);
+			return oom();
+		}
+		s->states = v;
+	}
+	s->states[s->nstates++] = st;
+	return 0;
+}
+
+/* Proposals: honk/propose/<id> branches whose plan is not on main. */
+static int load_proposals(struct honk_status *s, struct honk_repo *repo,
+			  const git_oid *main)
+{
+	git_reference_iterator *it = NULL;
+	git_reference *ref = NULL;
+	struct honk_buf path = HONK_BUF_INIT, data = HONK_BUF_INIT;
+	int err = 0;
+
+	if (git_reference_iterator_glob_new(&it, repo->git,
+					    "refs/heads/honk/propose/*") < 0)
+		return honk_error_git(HONK_ERROR, "cannot list proposals");
+	while (!err && git_reference_next(&ref, it) == 0) {
+		const char *id = git_reference_name(ref) +
+				 strlen("refs/heads/honk/propose/");
+		const git_oid *tip = git_reference_target(ref);
+		struct honk_snapshot *snap = NULL;
+		struct honk_status_mig *m;
+		struct honk_planfile *pf;
+		git_commit *c = NULL;
+
+		if (!tip || honk_name_check("migration", id) < 0 ||
+		    honk_status_find(s, id)) {
+			git_reference_free(ref);
+			continue; /* approved: the plan on main tells */
+		}
+		honk_buf_reset(&path);
+		honk_buf_reset(&data);
+		honk_path_migration(&path, id);
+		if (snap_at(&snap, repo, tip) == 0 &&
+		    honk_snapshot_read(&data, snap, path.buf) == 0 &&
+		    (pf = keep_plan(s, path.buf, data.buf, data.len))) {
+			if (!(m = mig_for(s, id))) {
+				err = oom();
+			} else {
+				m->pf = pf;
+				m->phase = "proposed";
+				m->proposed = 1;
+				m->stale = !git_oid_equal(tip, main) &&
+					   git_graph_descendant_of(
+						   repo->git, tip, main) != 1;
+				if (git_commit_lookup(&c, repo->git, tip) == 0)
+					m->since = (int64_t)git_commit_time(c) *
+						   1000;
+				git_commit_free(c);
+			}
+		}
+		honk_snapshot_free(snap);
+		git_reference_free(ref);
+	}
+	git_reference_iterator_free(it);
+	honk_buf_release(&path);
+	honk_buf_release(&data);
+	return err;
+}
+
+/* Counts, age and what waits on a person, from the state. */
+static void summarize(struct honk_status *s, struct honk_status_mig *m)
+{
+	struct honk_buf w = HONK_BUF_INIT;
+	const char *first_wait = NULL;
+	size_t i;
+
+	if (m->pf) {
+		m->dataset = m->pf->dataset;
+		m->from = m->pf->from;
+		m->to = m->pf->to;
+		m->verdict = m->pf->breaking ? "breaking" : "compatible";
+		for (i = 0; i < m->pf->nconsumers; i++) {
+			enum honk_impact_class k = m->pf->consumers[i].impact;
+
+			if (k == HONK_IMPACT_BREAKING ||
+			    k == HONK_IMPACT_RELOCATE)
+				m->total++;
+		}
+		m->pending = m->total;
+	}
+	if (m->st) {
+		const struct honk_mstate *st = m->st;
+
+		m->phase = honk_phase_names[st->phase];
+		m->wave = st->wave;
+		m->waves = st->waves;
+		m->reason = st->reason;
+		m->gate_manual = st->gate_manual;
+		m->since = st->started_at ? st->started_at : st->approved_at;
+		m->total = m->pending = 0;
+		for (i = 0; i < st->n; i++) {
+			const struct honk_cstate_entry *e = &st->consumers[i];
+
+			if (e->state == HONK_CS_SKIPPED) {
+				m->skipped++;
+				continue;
+			}
+			m->total++;
+			switch (e->state) {
+			case HONK_CS_SUCCEEDED:
+				m->succeeded++;
+				break;
+			case HONK_CS_FAILED:
+				m->failed++;
+				break;
+			case HONK_CS_RUNNING:
+				m->running++;
+				break;
+			case HONK_CS_PAUSED:
+				m->paused++;
+				break;
+			case HONK_CS_ROLLED_BACK:
+				m->rolled_back++;
+				break;
+			default:
+				m->pending++;
+				if (e->waiting) {
+					m->waiting++;
+					if (!first_wait)
+						first_wait = e->waiting;
+				}
+			}
+		}
+		if (!m->dataset && st->id) {
+			/* rejected before any plan reached main */
+			m->dataset = NULL;
+		}
+	}
+	if (m->proposed)
+		honk_buf_addf(&w, "review and approve: honk-status approve %s",
+			      m->id);
+	else if (!strcmp(m->phase, "paused"))
+		honk_buf_addf(&w, "paused%s%s: honk-rollout resume %s",
+			      m->reason ? ": " : "", m->reason ? m->reason : "",
+			      m->id);
+	else if (!strcmp(m->phase, "failed"))
+		honk_buf_addf(&w, "failed%s%s: honk-rollout retry or undo %s",
+			      m->reason ? ": " : "", m->reason ? m->reason : "",
+			      m->id);
+	else if (m->gate_manual)
+		honk_buf_addf(&w, "wave %lld done: honk-rollout promote %s",
+			      (long long)m->wave, m->id);
+	else if (m->failed && !honk_phase_terminal(m->st ? m->st->phase
+							 : HONK_PHASE_APPROVED))
+		honk_buf_addf(&w,
+			      "%zu consumer%s failed: honk-rollout retry %s",
+			      m->failed, m->failed == 1 ? "" : "s", m->id);
+	else if (m->waiting)
+		honk_buf_addf(&w, "%zu consumer%s wait%s: %s", m->waiting,
+			      m->waiting == 1 ? "" : "s",
+			      m->waiting == 1 ? "s" : "", first_wait);
+	if (w.len)
+		m->waits = honk_arena_strdup(&s->arena, w.buf);
+	honk_buf_release(&w);
+}
+
+static int live(const struct honk_status_mig *m)
+{
+	return strcmp(m->phase, "completed") &&
+	       strcmp(m->phase, "rolled-back") && strcmp(m->phase, "rejected");
+}
+
+static int by_id(const void *a, const void *b)
+{
+	return strcmp(((const struct honk_status_mig *)a)->id,
+		      ((const struct honk_status_mig *)b)->id);
+}
+
+static void deadlines_and_conflicts(struct honk_status *s,
+				    const struct honk_status_opts *o)
+{
+	const struct honk_catalog *cat = &s->cat;
+	size_t i, j, k, l;
+
+	for (i = 0; s->cat_ok && i < cat->nconsumers; i++) {
+		const struct honk_consumer *co = &cat->consumers[i];
+
+		for (j = 0; j < co->nreads; j++) {
+			const struct honk_dataset *ds =
+				honk_catalog_dataset(cat, co->reads[j].dataset);
+			const struct honk_version *v =
+				ds ? honk_dataset_version(ds,
+							  co->reads[j].version)
+				   : NULL;
+			struct honk_status_deadline *dl;
+
+			if (!v || !v->deprecated)
+				continue;
+			if (honk_arena_reserve(&s->arena, &s->deadlines,
+					       s->ndeadlines, &s->cdeadlines,
+					       sizeof(*s->deadlines)) < 0)
+				return;
+			dl = &s->deadlines[s->ndeadlines++];
+			dl->dataset = ds->id;
+			dl->version = v->version;
+			dl->consumer = co->name;
+			dl->deprecated = v->deprecated;
+			dl->days_left = v->deprecated_days - o->today;
+			if (dl->days_left < 0)
+				add_conflict(
+					s, "past-deadline",
+					"%s still reads %s v%lld, deprecated since %s (%lld days)",
+					co->name, ds->id, (long long)v->version,
+					v->deprecated,
+					(long long)-dl->days_left);
+		}
+	}
+	/* one consumer in two live migrations */
+	for (i = 0; i < s->nmigs; i++) {
+		const struct honk_status_mig *a = &s->migs[i];
+
+		if (!a->pf || !live(a))
+			continue;
+		for (k = 0; k < a->pf->nconsumers; k++) {
+			const char *c = a->pf->consumers[k].consumer;
+
+			if (a->pf->consumers[k].impact ==
+			    HONK_IMPACT_TRANSITIVE)
+				continue;
+			for (j = i + 1; j < s->nmigs; j++) {
+				const struct honk_status_mig *b = &s->migs[j];
+
+				if (!b->pf || !live(b))
+					continue;
+				for (l = 0; l < b->pf->nconsumers; l++)
+					if (b->pf->consumers[l].impact !=
+						    HONK_IMPACT_TRANSITIVE &&
+					    !strcmp(b->pf->consumers[l].consumer,
+						    c))
+						add_conflict(
+							s, "shared-consumer",
+							"%s is in two live migrations: %s and %s",
+							c, a->id, b->id);
+			}
+		}
+	}
+	for (i = 0; i < s->nmigs; i++)
+		if (s->migs[i].proposed && s->migs[i].stale)
+			add_conflict(
+				s, "stale-proposal",
+				"honk/propose/%s was made on an older main (honk-detect refreshes it)",
+				s->migs[i].id);
+}
+
+int honk_status_load(struct honk_status *s, struct honk_repo *repo,
+		     const struct honk_status_opts *o)
+{
+	struct honk_snapshot *snap = NULL, *state = NULL;
+	struct honk_diags d = HONK_DIAGS_INIT;
+	struct walk w;
+	git_oid main, tip;
+	size_t i;
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	memset(&w, 0, sizeof(w));
+	w.s = s;
+	w.repo = repo;
+	honk_buf_init(&w.data, 0);
+	if ((err = find_main(repo, &main, NULL, NULL)) < 0 ||
+	    (err = snap_at(&snap, repo, &main)) < 0)
+		goto cleanup;
+	git_oid_tostr(s->main_hex, sizeof(s->main_hex), &main);
+	if (o->with_catalog) {
+		err = honk_catalog_load(&s->cat, repo, snap, &d);
+		if (err == HONK_EINVALID) {
+			/* shown as conflicts: the rest of the view still helps
+			 */
+			for (i = 0; i < d.n && i < 20; i++)
+				add_conflict(s,
+					     strstr(d.v[i].msg, "cycle")
+						     ? "cycle"
+						     : "invalid",
+					     "%s:%u:%u: %s", d.v[i].path,
+					     d.v[i].line, d.v[i].col,
+					     d.v[i].msg);
+			err = 0;
+		} else if (err < 0) {
+			goto cleanup;
+		} else {
+			s->cat_ok = 1;
+		}
+	}
+	if ((err = honk_snapshot_foreach(snap, "migrations/", on_plan, &w)) <
+		    0 ||
+	    (err = load_proposals(s, repo, &main)) < 0)
+		goto cleanup;
+	err = honk_ref_lookup(&tip, repo, STATE_REF);
+	if (err == 0) {
+		if ((err = snap_at(&state, repo, &tip)) < 0 ||
+		    (err = honk_snapshot_foreach(state, "state/", on_state,
+						 &w)) < 0)
+			goto cleanup;
+	} else if (err != HONK_ENOTFOUND) {
+		goto cleanup;
+	}
+	err = 0;
+	for (i = 0; i < s->nstates; i++) {
+		struct honk_status_mig *m;
+
+		if (!s->states[i].id)
+			continue;
+		if (!(m = mig_for(s, s->states[i].id))) {
+			err = oom();
+			goto cleanup;
+		}
+		m->st = &s->states[i];
+		m->proposed = 0;
+	}
+	for (i = 0; i < s->nmigs; i++) {
+		if (!s->migs[i].phase)
+			s->migs[i].phase = "approved";
+		summarize(s, &s->migs[i]);
+	}
+	qsort(s->migs, s->nmigs, sizeof(*s->migs), by_id);
+	deadlines_and_conflicts(s, o);
+cleanup:
+	honk_snapshot_free(snap);
+	honk_snapshot_free(state);
+	honk_diags_release(&d);
+	honk_buf_release(&w.data);
+	if (err < 0)
+		honk_status_release(s);
+	return err;
+}
+
+void honk_status_release(struct honk_status *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	for (i = 0; i < s->nstates; i++)
+		honk_mstate_release(&s->states[i]);
+	free(s->states);
+	for (i = 0; i < s->nplans; i++) {
+		honk_planfile_release(s->plans[i]);
+		free(s->plans[i]);
+	}
+	free(s->plans);
+	honk_catalog_release(&s->cat);
+	honk_arena_release(&s->arena);
+	memset(s, 0, sizeof(*s));
+}
+
+const struct honk_status_mig *honk_status_find(const struct honk_status *s,
+					       const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < s->nmigs; i++)
+		if (!strcmp(s->migs[i].id, id))
+			return &s->migs[i];
+	return NULL;
+}
+
+/* ---- JSON ------------------------------------------------------------------
+ */
+
+static void json_time(struct honk_json *j, const char *key, int64_t ms)
+{
+	struct honk_buf t = HONK_BUF_INIT;
+
+	honk_json_key(j, key);
+	if (ms && honk_time_format(&t, ms) == 0)
+		honk_json_str(j, t.buf);
+	else
+		honk_json_null(j);
+	honk_buf_release(&t);
+}
+
+static void mig_json(struct honk_json *j, const struct honk_status_mig *m)
+{
+	honk_json_kv_str(j, "id", m->id);
+	honk_json_kv_str(j, "dataset", m->dataset);
+	honk_json_kv_int(j, "from", m->from);
+	honk_json_kv_int(j, "to", m->to);
+	honk_json_kv_str(j, "phase", m->phase);
+	honk_json_kv_str(j, "verdict", m->verdict);
+	honk_json_kv_int(j, "wave", m->wave);
+	honk_json_kv_int(j, "waves", m->waves);
+	honk_json_key(j, "progress");
+	honk_json_obj_begin(j);
+	honk_json_kv_int(j, "succeeded", (int64_t)m->succeeded);
+	honk_json_kv_int(j, "total", (int64_t)m->total);
+	honk_json_kv_int(j, "running", (int64_t)m->running);
+	honk_json_kv_int(j, "pending", (int64_t)m->pending);
+	honk_json_kv_int(j, "failed", (int64_t)m->failed);
+	honk_json_kv_int(j, "paused", (int64_t)m->paused);
+	honk_json_kv_int(j, "rolled_back", (int64_t)m->rolled_back);
+	honk_json_kv_int(j, "skipped", (int64_t)m->skipped);
+	honk_json_obj_end(j);
+	json_time(j, "since", m->since);
+	honk_json_kv_str(j, "reason", m->reason);
+	honk_json_kv_str(j, "waits", m->waits);
+	honk_json_key(j, "stale");
+	honk_json_bool(j, m->stale);
+}
+
+int honk_status_json(struct honk_buf *out, const struct honk_status *s)
+{
+	struct honk_json j;
+	size_t i;
+
+	honk_json_init(&j, out);
+	honk_json_obj_begin(&j);
+	honk_json_kv_str(&j, "main", s->main_hex);
+	honk_json_key(&j, "migrations");
+	honk_json_arr_begin(&j);
+	for (i = 0; i < s->nmigs; i++) {
+		honk_json_obj_begin(&j);
+		mig_json(&j, &s->migs[i]);
+		honk_json_obj_end(&j);
+	}
+	honk_json_arr_end(&j);
+	honk_json_key(&j, "deadlines");
+	honk_json_arr_begin(&j);
+	for (i = 0; i < s->ndeadlines; i++) {
+		const struct honk_status_deadline *d = &s->deadlines[i];
+
+		honk_json_obj_begin(&j);
+		honk_json_kv_str(&j, "dataset", d->dataset);
+		honk_json_kv_int(&j, "version", d->version);
+		honk_json_kv_str(&j, "consumer", d->consumer);
+		honk_json_kv_str(&j, "deprecated", d->deprecated);
+		honk_json_kv_int(&j, "days_left", d->days_left);
+		honk_json_obj_end(&j);
+	}
+	honk_json_arr_end(&j);
+	honk_json_key(&j, "conflicts");
+	honk_json_arr_begin(&j);
+	for (i = 0; i < s->nconflicts; i++) {
+		honk_json_obj_begin(&j);
+		honk_json_kv_str(&j, "kind", s->conflicts[i].kind);
+		honk_json_kv_str(&j, "detail", s->conflicts[i].detail);
+		honk_json_obj_end(&j);
+	}
+	honk_json_arr_end(&j);
+	honk_json_obj_end(&j);
+	return honk_buf_addch(out, '\n');
+}
+
+int honk_status_show_json(struct honk_buf *out, const struct honk_status *s,
+			  const struct honk_status_mig *m)
+{
+	struct honk_json j;
+	size_t i;
+
+	(void)s;
+	honk_json_init(&j, out);
+	honk_json_obj_begin(&j);
+	mig_json(&j, m);
+	if (m->st) {
+		honk_json_kv_str(&j, "approved", m->st->approved);
+		honk_json_kv_str(&j, "approved_by", m->st->approved_by);
+		json_time(&j, "approved_at", m->st->approved_at);
+		json_time(&j, "finished_at", m->st->finished_at);
+		honk_json_key(&j, "health");
+		if (m->st->health.result) {
+			honk_json_obj_begin(&j);
+			honk_json_kv_int(&j, "wave", m->st->health.wave);
+			honk_json_kv_str(&j, "result", m->st->health.result);
+			json_time(&j, "at", m->st->health.at);
+			honk_json_kv_str(&j, "detail", m->st->health.detail);
+			honk_json_obj_end(&j);
+		} else {
+			honk_json_null(&j);
+		}
+	}
+	honk_json_key(&j, "consumers");
+	honk_json_arr_begin(&j);
+	if (m->st) {
+		for (i = 0; i < m->st->n; i++) {
+			const struct honk_cstate_entry *e =
+				&m->st->consumers[i];
+
+			honk_json_obj_begin(&j);
+			honk_json_kv_str(&j, "consumer", e->consumer);
+			honk_json_kv_int(&j, "wave", e->wave);
+			honk_json_kv_str(&j, "state",
+					 honk_cstate_names[e->state]);
+			honk_json_kv_int(&j, "attempts", e->attempts);
+			honk_json_kv_str(&j, "step",
+					 e->step ? honk_step_names[e->step]
+						 : NULL);
+			honk_json_kv_str(&j, "error", e->error);
+			honk_json_kv_str(&j, "waiting", e->waiting);
+			honk_json_kv_str(&j, "reason", e->reason);
+			json_time(&j, "finished_at", e->finished_at);
+			honk_json_obj_end(&j);
+		}
+	} else if (m->pf) {
+		for (i = 0; i < m->pf->nconsumers; i++) {
+			const struct honk_planfile_consumer *c =
+				&m->pf->consumers[i];
+
+			honk_json_obj_begin(&j);
+			honk_json_kv_str(&j, "consumer", c->consumer);
+			honk_json_kv_int(&j, "wave", c->wave);
+			honk_json_kv_str(&j, "state",
+					 c->impact == HONK_IMPACT_TRANSITIVE
+						 ? "skipped"
+						 : "pending");
+			honk_json_kv_str(&j, "impact",
+					 honk_impact_names[c->impact]);
+			honk_json_obj_end(&j);
+		}
+	}
+	honk_json_arr_end(&j);
+	honk_json_obj_end(&j);
+	return honk_buf_addch(out, '\n');
+}
+
+/* ---- the decisions
+ * ------------------------------------------------------------ */
+
+static int actor_sig(git_signature **out, struct honk_repo *repo,
+		     const char *actor, int64_t now)
+{
+	const char *lt, *gt;
+	struct honk_buf name = HONK_BUF_INIT, mail = HONK_BUF_INIT;
+	int err = 0;
+
+	if (!actor)
+		return honk_repo_signature(out, repo);
+	lt = strchr(actor, '<');
+	gt = lt ? strchr(lt, '>') : NULL;
+	if (!lt || !gt || lt == actor)
+		return honk_error_set(
+			HONK_EUSAGE, "--actor must be 'Name <email>', not '%s'",
+			actor);
+	honk_buf_add(&name, actor, (size_t)(lt - actor));
+	while (name.len && name.buf[name.len - 1] == ' ')
+		honk_buf_setlen(&name, name.len - 1);
+	honk_buf_add(&mail, lt + 1, (size_t)(gt - lt - 1));
+	if (git_signature_new(out, name.buf, mail.buf, (git_time_t)(now / 1000),
+			      0) < 0)
+		err = honk_error_git(HONK_EUSAGE, "bad --actor '%s'", actor);
+	honk_buf_release(&name);
+	honk_buf_release(&mail);
+	return err;
+}
+
+/* The catalog's main is checked out here: it must be clean to move. */
+static int checked_out_main(struct honk_repo *repo, const char *mainref,
+			    int *yes)
+{
+	git_reference *head = NULL;
+	git_status_list *st = NULL;
+	git_status_options so;
+	int err = 0;
+
+	*yes = 0;
+	if (git_repository_is_bare(repo->git) ||
+	    git_reference_lookup(&head, repo->git, "HEAD") < 0)
+		return 0;
+	if (git_reference_type(head) == GIT_REFERENCE_SYMBOLIC &&
+	    !strcmp(git_reference_symbolic_target(head), mainref)) {
+		*yes = 1;
+		git_status_options_init(&so, GIT_STATUS_OPTIONS_VERSION);
+		so.flags = GIT_STATUS_OPT_EXCLUDE_SUBMODULES;
+		if (git_status_list_new(&st, repo->git, &so) < 0)
+			err = honk_error_git(HONK_ERROR,
+					     "cannot read the worktree");
+		else if (git_status_list_entrycount(st))
+			err = honk_error_set(
+				HONK_ECONFLICT,
+				"%s is checked out here with changes: commit or stash them first",
+				mainref + strlen("refs/heads/"));
+	}
+	git_status_list_free(st);
+	git_reference_free(head);
+	return err;
+}
+
+static int remote_of(const struct honk_decision_opts *o, const char *cfg,
+		     char **out)
+{
+	*out = NULL;
+	if (o->no_remote || (!o->remote && !cfg))
+		return 0;
+	*out = strdup(o->remote ? o->remote : cfg);
+	return *out ? 0 : oom();
+}
+
+int honk_status_approve(struct honk_repo *repo,
+			const struct honk_decision_opts *o,
+			struct honk_buf *detail)
+{
+	struct honk_buf pref = HONK_BUF_INIT, mref = HONK_BUF_INIT,
+			msg = HONK_BUF_INIT, path = HONK_BUF_INIT,
+			spec = HONK_BUF_INIT;
+	char *main_name = NULL, *cfg_remote = NULL, *remote = NULL;
+	git_signature *sig = NULL;
+	int err, tries;
+
+	if ((err = honk_name_check("migration", o->id)) < 0 ||
+	    (err = honk_ref_proposal(&pref, o->id)) < 0 ||
+	    (err = honk_path_migration(&path, o->id)) < 0)
+		goto cleanup;
+	{
+		git_oid ignored;
+
+		if ((err = find_main(repo, &ignored, &main_name, &cfg_remote)) <
+			    0 ||
+		    (err = remote_of(o, cfg_remote, &remote)) < 0 ||
+		    (err = actor_sig(&sig, repo, o->actor, o->now)) < 0)
+			goto cleanup;
+	}
+	honk_buf_addf(&mref, "refs/heads/%s", main_name);
+	for (tries = 0; tries < PUSH_TRIES; tries++) {
+		struct honk_snapshot *ms = NULL;
+		git_commit *mc = NULL, *pc = NULL;
+		git_index *idx = NULL;
+		git_tree *tree = NULL;
+		git_oid m, p, tree_id, made;
+		const git_commit *parents[2];
+		unsigned int mode;
+		int worktree;
+
+		if (remote &&
+		    ((err = honk_remote_fetch(repo, remote, NULL, 0)) < 0 ||
+		     (err = honk_ref_follow(repo, remote, pref.buf)) < 0))
+			break;
+		if ((err = honk_ref_lookup(&m, repo, mref.buf)) < 0)
+			break;
+		if (remote) {
+			struct honk_buf tr = HONK_BUF_INIT;
+			git_oid theirs;
+
+			/* main as the remote has it, when ours is behind */
+			honk_buf_addf(&tr, "refs/remotes/%s/%s", remote,
+				      main_name);
+			if (honk_ref_lookup(&theirs, repo, tr.buf) == 0 &&
+			    !git_oid_equal(&theirs, &m) &&
+			    git_graph_descendant_of(repo->git, &theirs, &m) ==
+				    1) {
+				if ((err = checked_out_main(repo, mref.buf,
+							    &worktree)) < 0 ||
+				    (err = honk_ref_update(
+					     repo, mref.buf, &theirs, &m,
+					     "honk: follow the remote")) < 0) {
+					honk_buf_release(&tr);
+					break;
+				}
+				git_oid_cpy(&m, &theirs);
+			}
+			honk_buf_release(&tr);
+		}
+		if ((err = snap_at(&ms, repo, &m)) < 0)
+			break;
+		err = honk_snapshot_entry(&p, &mode, ms, path.buf);
+		honk_snapshot_free(ms);
+		if (err == 0) {
+			honk_buf_addf(detail,
+				      "%s is approved already: %s is on %s",
+				      o->id, path.buf, main_name);
+			break;
+		}
+		if ((err = honk_ref_lookup(&p, repo, pref.buf)) < 0) {
+			if (err == HONK_ENOTFOUND)
+				honk_error_set(
+					err,
+					"no proposal honk/propose/%s to approve",
+					o->id);
+			break;
+		}
+		if ((err = checked_out_main(repo, mref.buf, &worktree)) < 0)
+			break;
+		if (git_commit_lookup(&mc, repo->git, &m) < 0 ||
+		    git_commit_lookup(&pc, repo->git, &p) < 0 ||
+		    git_merge_commits(&idx, repo->git, mc, pc, NULL) < 0) {
+			err = honk_error_git(HONK_ERROR, "cannot merge %s",
+					     pref.buf);
+			goto next;
+		}
+		if (git_index_has_conflicts(idx)) {
+			err = honk_error_set(
+				HONK_ECONFLICT,
+				"honk/propose/%s conflicts with %s: merge it by hand",
+				o->id, main_name);
+			goto next;
+		}
+		honk_buf_reset(&msg);
+		honk_buf_addf(&msg,
+			      "Merge honk/propose/%s: approve %s\n\n%s%s"
+			      "Honk-Migration: %s\nHonk-Event: approved\n"
+			      "Honk-Actor: %s <%s>\n",
+			      o->id, o->id, o->reason ? o->reason : "",
+			      o->reason ? "\n\n" : "", o->id, sig->name,
+			      sig->email);
+		parents[0] = mc;
+		parents[1] = pc;
+		if (git_index_write_tree_to(&tree_id, idx, repo->git) < 0 ||
+		    git_tree_lookup(&tree, repo->git, &tree_id) < 0 ||
+		    git_commit_create(&made, repo->git, NULL, sig, sig, NULL,
+				      msg.buf, tree, 2, parents) < 0) {
+			err = honk_error_git(HONK_ERROR, "cannot merge %s",
+					     pref.buf);
+			goto next;
+		}
+		err = honk_ref_update(repo, mref.buf, &made, &m,
+				      "honk: approve");
+		if (err == 0 && worktree) {
+			git_checkout_options co;
+
+			/* the worktree follows, as git merge leaves it */
+			git_checkout_options_init(&co,
+						  GIT_CHECKOUT_OPTIONS_VERSION);
+			co.checkout_strategy = GIT_CHECKOUT_SAFE;
+			if (git_checkout_head(repo->git, &co) < 0)
+				err = honk_error_git(
+					HONK_ERROR,
+					"approved, but the worktree could not be updated");
+		}
+		if (err == 0 && remote) {
+			honk_buf_reset(&spec);
+			honk_buf_addf(&spec, "%s:%s", mref.buf, mref.buf);
+			{
+				const char *specs[1] = { spec.buf };
+
+				err = honk_remote_push(repo, remote, specs, 1);
+			}
+			if (err == HONK_ECONFLICT) {
+				/* main moved there: undo ours, merge again */
+				honk_ref_update(repo, mref.buf, &m, &made,
+						"honk: the remote moved");
+			}
+		}
+		if (err == 0) {
+			char hex[8];
+
+			git_oid_tostr(hex, sizeof(hex), &made);
+			honk_buf_addf(
+				detail,
+				"merged honk/propose/%s into %s as %s%s%s",
+				o->id, main_name, hex,
+				remote ? ", pushed to " : "",
+				remote ? remote : "");
+		}
+next:
+		git_tree_free(tree);
+		git_index_free(idx);
+		git_commit_free(mc);
+		git_commit_free(pc);
+		if (err != HONK_ECONFLICT || !remote)
+			break;
+	}
+	if (err == HONK_ECONFLICT && remote && tries == PUSH_TRIES)
+		err = honk_error_set(err,
+				     "%s kept moving on '%s'; run again later",
+				     main_name, remote);
+cleanup:
+	git_signature_free(sig);
+	free(main_name);
+	free(cfg_remote);
+	free(remote);
+	honk_buf_release(&pref);
+	honk_buf_release(&mref);
+	honk_buf_release(&msg);
+	honk_buf_release(&path);
+	honk_buf_release(&spec);
+	return err;
+}
+
+int honk_status_reject(struct honk_repo *repo,
+		       const struct honk_decision_opts *o,
+		       struct honk_buf *detail)
+{
+	struct honk_buf pref = HONK_BUF_INIT, spath = HONK_BUF_INIT,
+			ppath = HONK_BUF_INIT, text = HONK_BUF_INIT,
+			msg = HONK_BUF_INIT, spec = HONK_BUF_INIT,
+			who = HONK_BUF_INIT;
+	char *main_name = NULL, *cfg_remote = NULL, *remote = NULL;
+	git_signature *sig = NULL;
+	int err, tries;
+
+	if (!o->reason || !*o->reason)
+		return honk_error_set(
+			HONK_EUSAGE,
+			"reject needs --reason: say why, for the record");
+	if ((err = honk_name_check("migration", o->id)) < 0 ||
+	    (err = honk_ref_proposal(&pref, o->id)) < 0 ||
+	    (err = honk_path_state(&spath, o->id)) < 0 ||
+	    (err = honk_path_migration(&ppath, o->id)) < 0)
+		goto cleanup;
+	{
+		git_oid m;
+		struct honk_snapshot *ms = NULL;
+		unsigned int mode;
+		git_oid blob;
+
+		if ((err = find_main(repo, &m, &main_name, &cfg_remote)) < 0 ||
+		    (err = remote_of(o, cfg_remote, &remote)) < 0 ||
+		    (err = actor_sig(&sig, repo, o->actor, o->now)) < 0)
+			goto cleanup;
+		if (remote &&
+		    (err = honk_remote_fetch(repo, remote, NULL, 0)) < 0)
+			goto cleanup;
+		if ((err = snap_at(&ms, repo, &m)) < 0)
+			goto cleanup;
+		err = honk_snapshot_entry(&blob, &mode, ms, ppath.buf);
+		honk_snapshot_free(ms);
+		if (err == 0) {
+			err = honk_error_set(
+				HONK_EUSAGE,
+				"%s is approved (%s is on %s): stop its rollout with honk-rollout abort %s",
+				o->id, ppath.buf, main_name, o->id);
+			goto cleanup;
+		}
+	}
+	honk_buf_addf(&who, "%s <%s>", sig->name, sig->email);
+	for (tries = 0; tries < PUSH_TRIES * 2; tries++) {
+		struct honk_snapshot *ss = NULL;
+		struct honk_tree_update up;
+		struct honk_mstate st;
+		git_oid tip, p;
+		int have_tip, have_p;
+
+		if (remote &&
+		    ((err = honk_ref_follow(repo, remote, STATE_REF)) < 0 ||
+		     (err = honk_ref_follow(repo, remote, pref.buf)) < 0))
+			break;
+		err = honk_ref_lookup(&p, repo, pref.buf);
+		if (err < 0 && err != HONK_ENOTFOUND)
+			break;
+		have_p = err == 0;
+		err = honk_ref_lookup(&tip, repo, STATE_REF);
+		if (err < 0 && err != HONK_ENOTFOUND)
+			break;
+		have_tip = err == 0;
+		honk_buf_reset(&text);
+		err = have_tip && snap_at(&ss, repo, &tip) == 0
+			      ? honk_snapshot_read(&text, ss, spath.buf)
+			      : HONK_ENOTFOUND;
+		honk_snapshot_free(ss);
+		if (err == 0) {
+			struct honk_diags d = HONK_DIAGS_INIT;
+
+			err = honk_mstate_parse(&st, spath.buf, text.buf,
+						text.len, &d);
+			honk_diags_release(&d);
+			if (err == 0 && st.phase != HONK_PHASE_REJECTED)
+				err = honk_error_set(
+					HONK_EUSAGE,
+					"%s is %s: stop it with honk-rollout abort %s",
+					o->id, honk_phase_names[st.phase],
+					o->id);
+			else if (err == 0 && !have_p)
+				honk_buf_addf(detail, "%s is rejected already",
+					      o->id);
+			honk_mstate_release(&st);
+			if (err < 0 || !have_p)
+				break;
+		} else if (err != HONK_ENOTFOUND) {
+			break;
+		} else if (!have_p) {
+			err = honk_error_set(
+				HONK_ENOTFOUND,
+				"no proposal honk/propose/%s to reject", o->id);
+			break;
+		}
+		/* the record first: a crash after it leaves a rejection */
+		memset(&st, 0, sizeof(st));
+		st.id = honk_mstate_str(&st, o->id);
+		st.phase = HONK_PHASE_REJECTED;
+		st.by = honk_mstate_str(&st, who.buf);
+		st.reason = honk_mstate_str(&st, o->reason);
+		st.finished_at = o->now;
+		honk_buf_reset(&text);
+		err = honk_mstate_write(&text, &st);
+		honk_mstate_release(&st);
+		if (err < 0)
+			break;
+		honk_buf_reset(&msg);
+		honk_buf_addf(&msg,
+			      "honk: %s rejected\n\nReason: %s\n\n"
+			      "Honk-Migration: %s\nHonk-Event: rejected\n"
+			      "Honk-Actor: %s\n",
+			      o->id, o->reason, o->id, who.buf);
+		up.path = spath.buf;
+		up.data = text.buf;
+		up.len = text.len;
+		up.remove = 0;
+		err = honk_repo_commit(NULL, repo, STATE_REF,
+				       have_tip ? &tip : NULL, &up, 1, msg.buf,
+				       NULL);
+		if (err == HONK_ECONFLICT)
+			continue;
+		if (err < 0)
+			break;
+		if ((err = honk_ref_update(repo, pref.buf, NULL, &p,
+					   "honk: rejected")) < 0)
+			break;
+		if (remote) {
+			const char *specs[2];
+
+			honk_buf_reset(&spec);
+			honk_buf_addf(&spec, ":%s", pref.buf);
+			specs[0] = STATE_REF ":" STATE_REF;
+			specs[1] = spec.buf;
+			err = honk_remote_push(repo, remote, specs, 2);
+			if (err == HONK_ECONFLICT)
+				continue;
+			if (err < 0)
+				break;
+		}
+		honk_buf_addf(
+			detail,
+			"honk/propose/%s deleted; the rejection is on honk/state",
+			o->id);
+		break;
+	}
+cleanup:
+	git_signature_free(sig);
+	free(main_name);
+	free(cfg_remote);
+	free(remote);
+	honk_buf_release(&pref);
+	honk_buf_release(&spath);
+	honk_buf_release(&ppath);
+	honk_buf_release(&text);
+	honk_buf_release(&msg);
+	honk_buf_release(&spec);
+	honk_buf_release(&who);
+	return err;
+}
