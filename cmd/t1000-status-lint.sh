@@ -78,7 +78,7 @@ test_expect_success 'lint --json: ok, source, files, errors' '
 '
 
 test_expect_success 'usage errors exit 2' '
-	test_expect_code 2 honk-status 2>err &&
+	test_expect_code 2 honk-status lnit 2>err &&
 	grep "^usage: honk-status" err &&
 	test_expect_code 2 honk-status lnit 2>err &&
 	grep "did you mean '"'"'lint'"'"'" err &&
