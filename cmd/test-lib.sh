@@ -311,6 +311,21 @@ test_path_is_missing() {
 }
 
 # test_line_count OP N FILE, e.g. test_line_count = 3 out
+# test_must_be_empty FILE: FILE exists and is empty
+test_must_be_empty() {
+	if ! test -f "$1"
+	then
+		echo "test_must_be_empty: '$1' does not exist"
+		return 1
+	fi
+	if test -s "$1"
+	then
+		echo "test_must_be_empty: '$1' is not empty:"
+		cat "$1"
+		return 1
+	fi
+}
+
 test_line_count() {
 	test_lines_=$(wc -l <"$3") &&
 	test "$test_lines_" "$1" "$2" || {

@@ -806,6 +806,37 @@ static int checked_out_main(struct honk_repo *repo, const char *mainref,
 	return err;
 }
 
+/*
+ * Move main from expected to target; when it is checked out here, the
+ * index and worktree follow, as git merge leaves them.
+ */
+static int move_main(struct honk_repo *repo, const char *mref,
+		     const git_oid *target, const git_oid *expected,
+		     int worktree, const char *why)
+{
+	git_checkout_options co;
+	git_commit *old = NULL;
+	git_tree *base = NULL;
+	int err = honk_ref_update(repo, mref, target, expected, why);
+
+	if (err < 0 || !worktree)
+		return err;
+	git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
+	co.checkout_strategy = GIT_CHECKOUT_SAFE;
+	/* what the worktree holds now: the tree main pointed at */
+	if (git_commit_lookup(&old, repo->git, expected) == 0 &&
+	    git_commit_tree(&base, old) == 0)
+		co.baseline = base;
+	if (git_checkout_head(repo->git, &co) < 0)
+		err = honk_error_git(
+			HONK_ERROR,
+			"%s moved, but the worktree could not follow",
+			mref + strlen("refs/heads/"));
+	git_tree_free(base);
+	git_commit_free(old);
+	return err;
+}
+
 static int remote_of(const struct honk_decision_opts *o, const char *cfg,
 		     char **out)
 {
@@ -870,8 +901,9 @@ int honk_status_approve(struct honk_repo *repo,
 				    1) {
 				if ((err = checked_out_main(repo, mref.buf,
 							    &worktree)) < 0 ||
-				    (err = honk_ref_update(
+				    (err = move_main(
 					     repo, mref.buf, &theirs, &m,
+					     worktree,
 					     "honk: follow the remote")) < 0) {
 					honk_buf_release(&tr);
 					break;
@@ -932,20 +964,8 @@ int honk_status_approve(struct honk_repo *repo,
 					     pref.buf);
 			goto next;
 		}
-		err = honk_ref_update(repo, mref.buf, &made, &m,
-				      "honk: approve");
-		if (err == 0 && worktree) {
-			git_checkout_options co;
-
-			/* the worktree follows, as git merge leaves it */
-			git_checkout_options_init(&co,
-						  GIT_CHECKOUT_OPTIONS_VERSION);
-			co.checkout_strategy = GIT_CHECKOUT_SAFE;
-			if (git_checkout_head(repo->git, &co) < 0)
-				err = honk_error_git(
-					HONK_ERROR,
-					"approved, but the worktree could not be updated");
-		}
+		err = move_main(repo, mref.buf, &made, &m, worktree,
+				"honk: approve");
 		if (err == 0 && remote) {
 			honk_buf_reset(&spec);
 			honk_buf_addf(&spec, "%s:%s", mref.buf, mref.buf);
@@ -956,8 +976,8 @@ int honk_status_approve(struct honk_repo *repo,
 			}
 			if (err == HONK_ECONFLICT) {
 				/* main moved there: undo ours, merge again */
-				honk_ref_update(repo, mref.buf, &m, &made,
-						"honk: the remote moved");
+				move_main(repo, mref.buf, &m, &made, worktree,
+					  "honk: the remote moved");
 			}
 		}
 		if (err == 0) {
