@@ -246,6 +246,8 @@ struct mig {
 	char *id;
 	int wanted;   /* named on the command line */
 	int broken;   /* its plan or catalog cannot be used: left alone */
+	int finished; /* its state is terminal: only counted */
+	int acted;    /* this run committed something of it */
 	int busy;     /* another runner's */
 	int lost;     /* the lease went to another runner meanwhile */
 	int have_pin; /* pinned, catalog and plan loaded */
@@ -2131,6 +2133,7 @@ static int settled(struct runner *r)
 
 		if (!m->dirty && !m->launch)
 			continue;
+		m->acted |= m->dirty;
 		/* what the commit made durable, told */
 		for (k = 0; k < m->nev; k++)
 			say(r, m->ev[k].what, m->id, m->ev[k].consumer, "%s",
@@ -2245,12 +2248,19 @@ static int read_tip(struct runner *r)
 			break;
 		err = honk_mstate_parse(&m->base, path.buf, text.buf, text.len,
 					&d);
-		if (err == HONK_EINVALID)
-			honk_error_set(err, "honk/state:%s:%u:%u: %s",
-				       d.v[0].path, d.v[0].line, d.v[0].col,
-				       d.v[0].msg);
-		else if (err == 0)
+		if (err == HONK_EINVALID) {
+			/* never written over: a person must look at it */
+			if (!m->broken)
+				say(r, "invalid", m->id, NULL,
+				    "honk/state:%s:%u:%u: %s; this migration is left alone",
+				    d.v[0].path, d.v[0].line, d.v[0].col,
+				    d.v[0].msg);
+			m->broken = 1;
+			honk_diags_release(&d);
+			err = 0;
+		} else if (err == 0) {
 			m->have_base = 1;
+		}
 	}
 	honk_snapshot_free(snap);
 	honk_buf_release(&path);
@@ -2604,6 +2614,15 @@ int honk_rollout_run(struct honk_repo *repo, const struct honk_rollout_opts *o,
 
 			if (m->broken)
 				continue;
+			/* done, and nothing of ours pending: nothing to decide
+			 */
+			if (m->have_base &&
+			    honk_phase_terminal(m->base.phase) && !m->facts &&
+			    !m->nfl && !m->ready) {
+				m->finished = 1;
+				continue;
+			}
+			m->finished = 0;
 			if ((err = rebuild(&r, m,
 					   m->have_base ? &m->base : NULL)) < 0)
 				break;
@@ -2701,9 +2720,12 @@ int honk_rollout_run(struct honk_repo *repo, const struct honk_rollout_opts *o,
 			res->busy++;
 			continue;
 		}
-		if (!m->have_state)
+		/* done before this run: told only when asked for by name */
+		if (m->finished && !m->wanted && !m->acted)
 			continue;
-		switch (m->st.phase) {
+		if (!m->have_state && !m->finished)
+			continue;
+		switch (m->finished ? m->base.phase : m->st.phase) {
 		case HONK_PHASE_COMPLETED:
 			res->completed++;
 			break;
