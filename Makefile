@@ -136,6 +136,12 @@ bench: $(PROGRAMS)
 	@sh testdata/bench/run.sh && sh testdata/bench/scan.sh && \
 		sh testdata/bench/rewrite.sh
 
+# The soak: every binary at once on one repository and on two clones of a
+# bare remote for SOAK_SECONDS, SOAK_RUNS times; then the invariants.
+SOAK_RUNS ?= 10
+soak: $(PROGRAMS)
+	@sh testdata/soak/soak.sh $(SOAK_RUNS)
+
 man: $(MAN_PAGES)
 
 man/%: man/%.scd
@@ -166,7 +172,7 @@ clean:
 		$(TEST_PROGS) $(FUZZ_REPLAY) $(FUZZ_PROGS) BUILD-FLAGS BUILD-FLAGS+
 	rm -rf testdata/trash.* demo-catalog bench-out
 
-.PHONY: all check tests fuzz demo bench man style install clean FORCE
+.PHONY: all check tests fuzz demo bench soak man style install clean FORCE
 .PRECIOUS: lib/%.o cmd/%.o
 
 -include $(wildcard lib/*.d cmd/*.d)

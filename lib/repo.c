@@ -24,6 +24,7 @@
 #include <strings.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "batch.h"
@@ -745,14 +746,28 @@ int honk_remote_fetch(struct honk_repo *r, const char *remote,
 	git_fetch_options fo;
 	git_strarray specs = { (char **)(uintptr_t)refspecs, n };
 	git_remote *rem = NULL;
-	int err;
+	int err, tries;
 
 	if ((err = lookup_remote(&rem, r, remote)) < 0)
 		return err;
 	git_fetch_options_init(&fo, GIT_FETCH_OPTIONS_VERSION);
-	if (git_remote_fetch(rem, n ? &specs : NULL, &fo, "honk: fetch") < 0)
-		err = honk_error_git(HONK_ERROR, "fetch from '%s' failed",
-				     remote);
+	for (tries = 0;; tries++) {
+		int e = git_remote_fetch(rem, n ? &specs : NULL, &fo,
+					 "honk: fetch");
+
+		if (e == 0)
+			break;
+		/* another process updates the same tracking refs: a moment */
+		if (e == GIT_ELOCKED && tries < 20) {
+			struct timespec ts = { 0, 50000000L * (tries + 1) };
+
+			nanosleep(&ts, NULL);
+			continue;
+		}
+		err = honk_error_git(e == GIT_ELOCKED ? HONK_EBUSY : HONK_ERROR,
+				     "fetch from '%s' failed", remote);
+		break;
+	}
 	git_remote_free(rem);
 	return err;
 }
@@ -779,7 +794,7 @@ int honk_remote_push(struct honk_repo *r, const char *remote,
 	git_strarray specs = { (char **)(uintptr_t)refspecs, n };
 	struct push_result pr = { HONK_BUF_INIT };
 	git_remote *rem = NULL;
-	int err;
+	int err, tries;
 
 	if ((err = check_refspecs(refspecs, n)) < 0)
 		return err;
@@ -788,8 +803,21 @@ int honk_remote_push(struct honk_repo *r, const char *remote,
 	git_push_options_init(&po, GIT_PUSH_OPTIONS_VERSION);
 	po.callbacks.push_update_reference = on_push_update;
 	po.callbacks.payload = &pr;
-	err = git_remote_push(rem, &specs, &po);
-	if (err == GIT_ENONFASTFORWARD)
+	for (tries = 0;; tries++) {
+		err = git_remote_push(rem, &specs, &po);
+		/* a ref there (or our tracking ref) locked by another push */
+		if (err != GIT_ELOCKED || tries == 20)
+			break;
+		{
+			struct timespec ts = { 0, 50000000L * (tries + 1) };
+
+			nanosleep(&ts, NULL);
+		}
+		honk_buf_reset(&pr.rejected);
+	}
+	if (err == GIT_ELOCKED)
+		err = honk_error_git(HONK_EBUSY, "push to '%s' failed", remote);
+	else if (err == GIT_ENONFASTFORWARD)
 		err = honk_error_git(
 			HONK_ECONFLICT,
 			"push to '%s' rejected: the remote moved (fetch and retry)",

@@ -2662,7 +2662,8 @@ int honk_rollout_run(struct honk_repo *repo, const struct honk_rollout_opts *o,
 		}
 		if (err < 0)
 			break;
-		if (r.remote && (err = publish(&r)) < 0) {
+		if (r.remote && honk_ref_unpushed(repo, r.remote, STATE_REF) &&
+		    (err = publish(&r)) < 0) {
 			if (err == HONK_ECONFLICT &&
 			    ++conflicts <= PUSH_TRIES * 20)
 				continue;
@@ -2982,6 +2983,7 @@ int honk_rollout_verb(struct honk_repo *repo, const struct honk_verb_opts *o,
 		if (r.remote &&
 		    (err = honk_ref_follow(repo, r.remote, STATE_REF)) < 0)
 			break;
+		honk_buf_reset(&text);
 		err = honk_ref_lookup(&tip, repo, STATE_REF);
 		if (err == 0 && (err = snap_at(&snap, repo, &tip)) == 0)
 			err = honk_snapshot_read(&text, snap, path.buf);
