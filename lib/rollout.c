@@ -1624,6 +1624,23 @@ static int decide_rollout(struct runner *r, struct mig *m, int64_t now,
 	if (wave_done(m, w) && !m->inflight) {
 		int gated = m->cfg.health.command.n && !m->st.full;
 
+		/* failures past the limit stop the wave from closing, even
+		 * when they came while the migration was paused */
+		if (m->st.failures > m->cfg.max_failures) {
+			struct honk_buf why = HONK_BUF_INIT;
+
+			honk_buf_addf(
+				&why,
+				"%lld consumer%s failed (max_failures %lld): retry or undo them",
+				(long long)m->st.failures,
+				m->st.failures == 1 ? "" : "s",
+				(long long)m->cfg.max_failures);
+			on_failure(r, m, why.buf, 1);
+			m->dirty = 1;
+			honk_buf_release(&why);
+			return 0;
+		}
+
 		if (gated && !(m->st.health.wave == w && m->st.health.result &&
 			       !strcmp(m->st.health.result, "healthy"))) {
 			struct job *j;

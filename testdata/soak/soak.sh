@@ -54,7 +54,7 @@ catalog() {
 	  verify: [./ops/step.sh]
 	  rollback: [./ops/step.sh]
 	EOF
-	printf '#!/bin/sh\nsleep 0.0$(( $(date +%%N) %% 9 ))\n' >"$1/ops/step.sh" &&
+	printf '#!/bin/sh\nsleep 0.0$(( $$ %% 9 ))\n' >"$1/ops/step.sh" &&
 	chmod +x "$1/ops/step.sh" &&
 	for d in a b c e f g; do
 		printf 'dataset: d.%s\nversions:\n  - {version: 1, schema: [{name: id, type: int64}]}\n  - {version: 2, schema: [{name: id, type: int64}, {name: x, type: string}]}\n' \
@@ -123,10 +123,11 @@ loops() {
 		sleep 0.3
 	done) &
 	(while test "$(date +%s)" -lt $end; do
-		honk-status -C "$dir" --json >"$work/ov.$$" 2>>"$work/err"
+		ov=$work/ov.$(basename "$dir")
+		honk-status -C "$dir" --json >"$ov" 2>>"$work/err"
 		c=$?
 		check $c 0
-		test $c -ne 0 || jq -e .migrations "$work/ov.$$" >/dev/null ||
+		test $c -ne 0 || jq -e .migrations "$ov" >/dev/null ||
 			echo "json" >>"$work/bad"
 		sleep 0.2
 	done) &
