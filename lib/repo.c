@@ -740,6 +740,20 @@ static int lookup_remote(git_remote **out, struct honk_repo *r,
 	return 0;
 }
 
+/*
+ * A libgit2 failure that is another process holding a ref's lock file
+ * (libgit2 does not always return GIT_ELOCKED for it): worth a retry.
+ */
+static int ref_locked(int e)
+{
+	const git_error *ge;
+
+	if (e == GIT_ELOCKED)
+		return 1;
+	ge = e < 0 ? git_error_last() : NULL;
+	return ge && ge->message && strstr(ge->message, "failed to lock");
+}
+
 int honk_remote_fetch(struct honk_repo *r, const char *remote,
 		      const char *const *refspecs, size_t n)
 {
@@ -758,13 +772,13 @@ int honk_remote_fetch(struct honk_repo *r, const char *remote,
 		if (e == 0)
 			break;
 		/* another process updates the same tracking refs: a moment */
-		if (e == GIT_ELOCKED && tries < 20) {
+		if (ref_locked(e) && tries < 20) {
 			struct timespec ts = { 0, 50000000L * (tries + 1) };
 
 			nanosleep(&ts, NULL);
 			continue;
 		}
-		err = honk_error_git(e == GIT_ELOCKED ? HONK_EBUSY : HONK_ERROR,
+		err = honk_error_git(ref_locked(e) ? HONK_EBUSY : HONK_ERROR,
 				     "fetch from '%s' failed", remote);
 		break;
 	}
@@ -806,7 +820,7 @@ int honk_remote_push(struct honk_repo *r, const char *remote,
 	for (tries = 0;; tries++) {
 		err = git_remote_push(rem, &specs, &po);
 		/* a ref there (or our tracking ref) locked by another push */
-		if (err != GIT_ELOCKED || tries == 20)
+		if (!ref_locked(err) || tries == 20)
 			break;
 		{
 			struct timespec ts = { 0, 50000000L * (tries + 1) };
@@ -815,7 +829,7 @@ int honk_remote_push(struct honk_repo *r, const char *remote,
 		}
 		honk_buf_reset(&pr.rejected);
 	}
-	if (err == GIT_ELOCKED)
+	if (ref_locked(err))
 		err = honk_error_git(HONK_EBUSY, "push to '%s' failed", remote);
 	else if (err == GIT_ENONFASTFORWARD)
 		err = honk_error_git(
