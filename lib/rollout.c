@@ -2668,6 +2668,11 @@ int honk_rollout_run(struct honk_repo *repo, const struct honk_rollout_opts *o,
 		if (err < 0)
 			break;
 		err = commit_all(&r);
+		if (err == HONK_EBUSY && conflicts < 200) {
+			/* another writer holds honk/state's lock: a moment */
+			sleep_ms(10 + (int64_t)(conflicts % 10) * 10);
+			err = HONK_ECONFLICT;
+		}
 		if (err == HONK_ECONFLICT) {
 			if (++conflicts > 1000) {
 				err = honk_error_set(
@@ -3049,6 +3054,11 @@ int honk_rollout_verb(struct honk_repo *repo, const struct honk_verb_opts *o,
 		up.remove = 0;
 		err = honk_repo_commit(NULL, repo, STATE_REF, &tip, &up, 1,
 				       msg.buf, NULL);
+		if (err == HONK_EBUSY) {
+			/* another writer holds honk/state's lock: a moment */
+			sleep_ms(20 * (tries + 1));
+			continue;
+		}
 		if (err == HONK_ECONFLICT)
 			continue;
 		if (err < 0 || !r.remote)
