@@ -180,7 +180,10 @@ int honk_remote_fetch(struct honk_repo *r, const char *remote,
  * Push refspecs (never forced: a leading '+' is refused with
  * HONK_EUSAGE). A ref the remote rejects (non-fast-forward, hook refusal)
  * is HONK_ECONFLICT with the remote's reason, although libgit2 itself
- * returns 0 for it.
+ * returns 0 for it. To a bare repository on this machine (a path or
+ * file://) honk pushes by itself, each ref by compare-and-swap from the
+ * value its fast-forward was checked against: libgit2's local transport
+ * does not compare, so a push at the same moment could be overwritten.
  */
 int honk_remote_push(struct honk_repo *r, const char *remote,
 		     const char *const *refspecs, size_t n);

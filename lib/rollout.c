@@ -3005,6 +3005,7 @@ int honk_rollout_verb(struct honk_repo *repo, const struct honk_verb_opts *o,
 		if (r.remote &&
 		    (err = honk_ref_follow(repo, r.remote, STATE_REF)) < 0)
 			break;
+		/* a try before may have left its state text here */
 		honk_buf_reset(&text);
 		err = honk_ref_lookup(&tip, repo, STATE_REF);
 		if (err == 0 && (err = snap_at(&snap, repo, &tip)) == 0)
