@@ -495,7 +495,7 @@ static int64_t now_ms(void)
 	return honk_clock_now(NULL);
 }
 
-static int load_status(struct ctx *c, struct honk_status *s)
+static int load_status(struct ctx *c, struct honk_status *s, int all_plans)
 {
 	struct honk_status_opts o;
 	int err;
@@ -505,6 +505,7 @@ static int load_status(struct ctx *c, struct honk_status *s)
 	o.today = today();
 	o.now = now_ms();
 	o.with_catalog = 1;
+	o.all_plans = all_plans;
 	if ((err = honk_status_load(s, c->repo, &o)) < 0)
 		return honk_cli_fail(c->cli, err);
 	return 0;
@@ -549,7 +550,7 @@ static int cmd_overview(struct ctx *c)
 		honk_cli_error(c->cli, "unknown command '%s'", c->cli->args[0]);
 		return HONK_EXIT_USAGE;
 	}
-	if ((code = load_status(c, &s)) != 0)
+	if ((code = load_status(c, &s, 0)) != 0)
 		return code;
 	if (c->cli->json) {
 		honk_status_json(&out, &s);
@@ -664,7 +665,7 @@ static int cmd_show(struct ctx *c)
 	int code, color = honk_cli_color(c->cli, stdout);
 	size_t i;
 
-	if ((code = need_id(c)) != 0 || (code = load_status(c, &s)) != 0)
+	if ((code = need_id(c)) != 0 || (code = load_status(c, &s, 1)) != 0)
 		return code;
 	if (!(m = honk_status_find(&s, c->cli->args[1]))) {
 		honk_status_release(&s);

@@ -9,7 +9,9 @@
  */
 #include "status.h"
 
+#include <pthread.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "clock.h"
@@ -157,11 +159,13 @@ static struct honk_planfile *keep_plan(struct honk_status *s, const char *path,
 	return pf;
 }
 
+struct sjobs;
+
 struct walk {
 	struct honk_status *s;
 	struct honk_repo *repo;
 	struct honk_buf data;
-	int proposals; /* 0: plans on main */
+	struct sjobs *jobs;
 };
 
 static int on_plan(const char *path, const git_oid *blob, unsigned int mode,
@@ -171,67 +175,139 @@ static int on_plan(const char *path, const git_oid *blob, unsigned int mode,
 	const char *name = path + strlen("migrations/");
 	size_t len = strlen(name);
 	struct honk_status_mig *m;
-	struct honk_planfile *pf;
 	struct honk_buf id = HONK_BUF_INIT;
-	int err;
 
 	(void)mode;
 	if (strchr(name, '/') || len < 6 || strcmp(name + len - 5, ".yaml") ||
 	    !honk_name_valid(name, len - 5))
 		return 0;
-	honk_buf_reset(&w->data);
-	if ((err = honk_repo_read_blob(&w->data, w->repo, blob)) < 0)
-		return err;
+	/* read later, and only when the state does not say enough */
 	honk_buf_add(&id, name, len - 5);
-	pf = keep_plan(w->s, path, w->data.buf, w->data.len);
-	if (pf) {
-		if (!(m = mig_for(w->s, id.buf))) {
-			honk_buf_release(&id);
-			return oom();
-		}
-		m->pf = pf;
-		m->phase = "approved";
-	}
+	m = mig_for(w->s, id.buf);
 	honk_buf_release(&id);
+	if (!m)
+		return oom();
+	m->phase = "approved";
+	git_oid_cpy(&m->plan_blob, blob);
+	m->have_plan_blob = 1;
 	return 0;
 }
+
+struct sjob {
+	char *path;
+	struct honk_buf data;
+	struct honk_mstate st;
+	int err;
+	char msg[512];
+};
+
+struct sjobs {
+	struct sjob *v;
+	size_t n, cap;
+	size_t next; /* the next to parse, under mu */
+	pthread_mutex_t mu;
+};
 
 static int on_state(const char *path, const git_oid *blob, unsigned int mode,
 		    void *payload)
 {
 	struct walk *w = payload;
-	struct honk_status *s = w->s;
+	struct sjobs *q = w->jobs;
 	const char *name = path + strlen("state/");
 	size_t len = strlen(name);
-	struct honk_diags d = HONK_DIAGS_INIT;
-	struct honk_mstate st, *v;
+	struct sjob *j;
 	int err;
 
 	(void)mode;
 	if (strchr(name, '/') || len < 6 || strcmp(name + len - 5, ".yaml"))
 		return 0;
-	honk_buf_reset(&w->data);
-	if ((err = honk_repo_read_blob(&w->data, w->repo, blob)) < 0)
+	if (honk_array_reserve(&q->v, q->n, &q->cap, sizeof(*q->v)) < 0)
+		return HONK_ERROR;
+	j = &q->v[q->n];
+	memset(j, 0, sizeof(*j));
+	honk_buf_init(&j->data, 0);
+	if (!(j->path = strdup(path)))
+		return oom();
+	q->n++;
+	/* one thread reads the blobs; the parsing is shared out */
+	if ((err = honk_repo_read_blob(&j->data, w->repo, blob)) < 0)
 		return err;
-	err = honk_mstate_parse(&st, path, w->data.buf, w->data.len, &d);
-	if (err == HONK_EINVALID && d.n)
-		add_conflict(s, "invalid", "honk/state:%s:%u:%u: %s",
-			     d.v[0].path, d.v[0].line, d.v[0].col, d.v[0].msg);
-	honk_diags_release(&d);
-	if (err == HONK_EINVALID)
-		return 0;
-	if (err < 0)
-		return err;
-	if (s->nstates % 64 == 0) {
-		v = realloc(s->states, (s->nstates + 64) * sizeof(*v));
-		if (!v) {
-			honk_mstate_release(&st);
-			return oom();
-		}
-		s->states = v;
-	}
-	s->states[s->nstates++] = st;
 	return 0;
+}
+
+static void *parse_states(void *arg)
+{
+	struct sjobs *q = arg;
+
+	for (;;) {
+		struct honk_diags d = HONK_DIAGS_INIT;
+		struct sjob *j;
+		size_t i;
+
+		pthread_mutex_lock(&q->mu);
+		i = q->next++;
+		pthread_mutex_unlock(&q->mu);
+		if (i >= q->n)
+			break;
+		j = &q->v[i];
+		j->err = honk_mstate_parse(&j->st, j->path, j->data.buf,
+					   j->data.len, &d);
+		if (j->err == HONK_EINVALID && d.n)
+			snprintf(j->msg, sizeof(j->msg),
+				 "honk/state:%s:%u:%u: %s", d.v[0].path,
+				 d.v[0].line, d.v[0].col, d.v[0].msg);
+		honk_diags_release(&d);
+		honk_buf_release(&j->data);
+	}
+	return NULL;
+}
+
+/* Parse every state file read, on the machine's cores. */
+static int take_states(struct honk_status *s, struct sjobs *q)
+{
+	pthread_t th[4];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t n = cpus > 1 ? (size_t)(cpus < 4 ? cpus : 4) : 1, k, started = 0;
+	int err = 0;
+
+	pthread_mutex_init(&q->mu, NULL);
+	if (q->n < 64)
+		n = 1;
+	for (k = 1; k < n; k++)
+		if (pthread_create(&th[k], NULL, parse_states, q) == 0)
+			started++;
+	parse_states(q);
+	for (k = 1; k <= started; k++)
+		pthread_join(th[k], NULL);
+	pthread_mutex_destroy(&q->mu);
+	s->states = calloc(q->n + 1, sizeof(*s->states));
+	if (!s->states)
+		return oom();
+	for (k = 0; k < q->n; k++) {
+		struct sjob *j = &q->v[k];
+
+		if (j->err == HONK_EINVALID) {
+			add_conflict(s, "invalid", "%s", j->msg);
+		} else if (j->err < 0) {
+			err = j->err;
+		} else {
+			s->states[s->nstates++] = j->st;
+			memset(&j->st, 0, sizeof(j->st));
+		}
+	}
+	return err;
+}
+
+static void sjobs_release(struct sjobs *q)
+{
+	size_t k;
+
+	for (k = 0; k < q->n; k++) {
+		free(q->v[k].path);
+		honk_buf_release(&q->v[k].data);
+		honk_mstate_release(&q->v[k].st);
+	}
+	free(q->v);
 }
 
 /* Proposals: honk/propose/<id> branches whose plan is not on main. */
@@ -290,6 +366,25 @@ static int load_proposals(struct honk_status *s, struct honk_repo *repo,
 	return err;
 }
 
+/* dataset, from and to from the id "<dataset>.v<from>-v<to>". */
+static void id_parts(struct honk_status *s, struct honk_status_mig *m)
+{
+	const char *v = strrchr(m->id, 'v'), *dash;
+	char *end;
+
+	if (!v || v == m->id || v[-1] != '-')
+		return;
+	dash = v - 1;
+	while (dash > m->id && dash[-1] != 'v')
+		dash--;
+	if (dash - 2 < m->id || dash[-2] != '.')
+		return;
+	m->dataset = honk_arena_strndup(&s->arena, m->id,
+					(size_t)(dash - 2 - m->id));
+	m->from = strtoll(dash, &end, 10);
+	m->to = strtoll(v + 1, &end, 10);
+}
+
 /* Counts, age and what waits on a person, from the state. */
 static void summarize(struct honk_status *s, struct honk_status_mig *m)
 {
@@ -311,6 +406,8 @@ static void summarize(struct honk_status *s, struct honk_status_mig *m)
 		}
 		m->pending = m->total;
 	}
+	if (!m->pf)
+		id_parts(s, m);
 	if (m->st) {
 		const struct honk_mstate *st = m->st;
 
@@ -399,11 +496,82 @@ static int by_id(const void *a, const void *b)
 		      ((const struct honk_status_mig *)b)->id);
 }
 
+struct seen {
+	const char *consumer;
+	size_t mig;
+};
+
+static size_t str_hash(const char *p)
+{
+	size_t h = 5381;
+
+	while (*p)
+		h = h * 33 + (unsigned char)*p++;
+	return h;
+}
+
+static void note_consumer(struct honk_status *s, struct seen *t, size_t cap,
+			  const char *c, size_t mi)
+{
+	size_t h = str_hash(c) & (cap - 1);
+
+	for (; t[h].consumer; h = (h + 1) & (cap - 1)) {
+		if (strcmp(t[h].consumer, c))
+			continue;
+		if (t[h].mig != mi)
+			add_conflict(s, "shared-consumer",
+				     "%s is in two live migrations: %s and %s",
+				     c, s->migs[t[h].mig].id, s->migs[mi].id);
+		return;
+	}
+	t[h].consumer = c;
+	t[h].mig = mi;
+}
+
+static void shared_consumers(struct honk_status *s)
+{
+	struct seen *t;
+	size_t i, k, n = 0, cap = 16;
+
+	for (i = 0; i < s->nmigs; i++)
+		n += s->migs[i].st   ? s->migs[i].st->n
+		     : s->migs[i].pf ? s->migs[i].pf->nconsumers
+				     : 0;
+	while (cap < 2 * n + 2)
+		cap *= 2;
+	if (!(t = calloc(cap, sizeof(*t))))
+		return;
+	for (i = 0; i < s->nmigs; i++) {
+		const struct honk_status_mig *m = &s->migs[i];
+
+		if (!live(m))
+			continue;
+		if (m->st) {
+			for (k = 0; k < m->st->n; k++)
+				if (m->st->consumers[k].state !=
+				    HONK_CS_SKIPPED)
+					note_consumer(
+						s, t, cap,
+						m->st->consumers[k].consumer,
+						i);
+		} else if (m->pf) {
+			for (k = 0; k < m->pf->nconsumers; k++)
+				if (m->pf->consumers[k].impact !=
+				    HONK_IMPACT_TRANSITIVE)
+					note_consumer(
+						s, t, cap,
+						m->pf->consumers[k].consumer,
+						i);
+		}
+	}
+	free(t);
+}
+
 static void deadlines_and_conflicts(struct honk_status *s,
 				    const struct honk_status_opts *o)
 {
 	const struct honk_catalog *cat = &s->cat;
-	size_t i, j, k, l;
+	size_t i, j;
 
 	for (i = 0; s->cat_ok && i < cat->nconsumers; i++) {
 		const struct honk_consumer *co = &cat->consumers[i];
@@ -438,40 +606,13 @@ static void deadlines_and_conflicts(struct honk_status *s,
 					(long long)-dl->days_left);
 		}
 	}
-	/* one consumer in two live migrations */
-	for (i = 0; i < s->nmigs; i++) {
-		const struct honk_status_mig *a = &s->migs[i];
-
-		if (!a->pf || !live(a))
-			continue;
-		for (k = 0; k < a->pf->nconsumers; k++) {
-			const char *c = a->pf->consumers[k].consumer;
-
-			if (a->pf->consumers[k].impact ==
-			    HONK_IMPACT_TRANSITIVE)
-				continue;
-			for (j = i + 1; j < s->nmigs; j++) {
-				const struct honk_status_mig *b = &s->migs[j];
-
-				if (!b->pf || !live(b))
-					continue;
-				for (l = 0; l < b->pf->nconsumers; l++)
-					if (b->pf->consumers[l].impact !=
-						    HONK_IMPACT_TRANSITIVE &&
-					    !strcmp(b->pf->consumers[l].consumer,
-						    c))
-						add_conflict(
-							s, "shared-consumer",
-							"%s is in two live migrations: %s and %s",
-							c, a->id, b->id);
-			}
-		}
-	}
+	/* one consumer in two live migrations: one pass, a table of names */
+	shared_consumers(s);
 	for (i = 0; i < s->nmigs; i++)
 		if (s->migs[i].proposed && s->migs[i].stale)
 			add_conflict(
 				s, "stale-proposal",
-				"honk/propose/%s was made on an older main (honk-detect refreshes it)",
+				"honk/propose/%s was made on an older main: approving it also brings what main gained since",
 				s->migs[i].id);
 }
 
@@ -480,6 +621,7 @@ int honk_status_load(struct honk_status *s, struct honk_repo *repo,
 {
 	struct honk_snapshot *snap = NULL, *state = NULL;
 	struct honk_diags d = HONK_DIAGS_INIT;
+	struct sjobs jobs;
 	struct walk w;
 	git_oid main, tip;
 	size_t i;
@@ -487,6 +629,7 @@ int honk_status_load(struct honk_status *s, struct honk_repo *repo,
 
 	memset(s, 0, sizeof(*s));
 	memset(&w, 0, sizeof(w));
+	memset(&jobs, 0, sizeof(jobs));
 	w.s = s;
 	w.repo = repo;
 	honk_buf_init(&w.data, 0);
@@ -520,9 +663,11 @@ int honk_status_load(struct honk_status *s, struct honk_repo *repo,
 		goto cleanup;
 	err = honk_ref_lookup(&tip, repo, STATE_REF);
 	if (err == 0) {
+		w.jobs = &jobs;
 		if ((err = snap_at(&state, repo, &tip)) < 0 ||
 		    (err = honk_snapshot_foreach(state, "state/", on_state,
-						 &w)) < 0)
+						 &w)) < 0 ||
+		    (err = take_states(s, &jobs)) < 0)
 			goto cleanup;
 	} else if (err != HONK_ENOTFOUND) {
 		goto cleanup;
@@ -540,6 +685,22 @@ int honk_status_load(struct honk_status *s, struct honk_repo *repo,
 		m->st = &s->states[i];
 		m->proposed = 0;
 	}
+	/* plans: those the state does not stand in for, or all when asked */
+	for (i = 0; i < s->nmigs; i++) {
+		struct honk_status_mig *m = &s->migs[i];
+		struct honk_buf path = HONK_BUF_INIT;
+
+		if (!m->have_plan_blob || m->pf || (m->st && !o->all_plans))
+			continue;
+		honk_buf_reset(&w.data);
+		honk_path_migration(&path, m->id);
+		if ((err = honk_repo_read_blob(&w.data, repo, &m->plan_blob)) ==
+		    0)
+			m->pf = keep_plan(s, path.buf, w.data.buf, w.data.len);
+		honk_buf_release(&path);
+		if (err < 0)
+			goto cleanup;
+	}
 	for (i = 0; i < s->nmigs; i++) {
 		if (!s->migs[i].phase)
 			s->migs[i].phase = "approved";
@@ -548,6 +709,7 @@ int honk_status_load(struct honk_status *s, struct honk_repo *repo,
 	qsort(s->migs, s->nmigs, sizeof(*s->migs), by_id);
 	deadlines_and_conflicts(s, o);
 cleanup:
+	sjobs_release(&jobs);
 	honk_snapshot_free(snap);
 	honk_snapshot_free(state);
 	honk_diags_release(&d);

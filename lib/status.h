@@ -34,9 +34,11 @@ struct honk_status_mig {
 	const char *reason;
 	const char *waits; /* what waits on a person; NULL: nothing */
 	int gate_manual;
-	const struct honk_mstate *st;	/* NULL before its rollout starts */
-	const struct honk_planfile *pf; /* the plan (main's or the proposal's)
-					 */
+	const struct honk_mstate *st; /* NULL before its rollout starts */
+	/* the plan (main's or the proposal's); NULL when the state stands in */
+	const struct honk_planfile *pf;
+	git_oid plan_blob; /* main's plan, read only when needed */
+	int have_plan_blob;
 };
 
 struct honk_status_deadline {
@@ -75,6 +77,7 @@ struct honk_status_opts {
 	int64_t today;	  /* days since 1970-01-01, for deadlines */
 	int64_t now;	  /* ms, for ages */
 	int with_catalog; /* load the catalog at main (deadlines, conflicts) */
+	int all_plans;	  /* read every plan, even where a state stands in */
 };
 
 int honk_status_load(struct honk_status *s, struct honk_repo *repo,
