@@ -35,6 +35,21 @@ for prog in honk-status honk-detect honk-gen; do
 	'
 done
 
+# DESIGN section 7: honk-status commands documented ahead of their --help.
+test_expect_success 'honk-status: graph, export and html are in the man page and the completions' '
+	for c in show log approve reject graph export html; do
+		grep -q "^\*honk-status $c\*" "$man/honk-status.1.scd" || { echo "man: $c"; return 1; }
+		grep -q "[[:space:]][^[:space:]]$c:" "$comp/_honk" || { echo "zsh: $c"; return 1; }
+		grep -q -- "-a $c " "$comp/honk-status.fish" || { echo "fish: $c"; return 1; }
+	done &&
+	for o in --format --depth --output --consumer --reason --actor; do
+		grep -q -- "\*$o\*" "$man/honk-status.1.scd" || { echo "man: $o"; return 1; }
+		grep -q -- "$o" "$comp/honk.bash" || { echo "bash: $o"; return 1; }
+		grep -q -- "$o" "$comp/_honk" || { echo "zsh: $o"; return 1; }
+		grep -q -- "-l ${o#--} " "$comp/honk-status.fish" || { echo "fish: $o"; return 1; }
+	done
+'
+
 test_expect_success 'the generated man pages are up to date with their sources' '
 	for src in "$man"/*.scd; do
 		page=${src%.scd} &&
@@ -50,7 +65,7 @@ test_expect_success 'the generated man pages are up to date with their sources' 
 '
 
 test_expect_success 'the exit codes are the same in every man page' '
-	for page in "$man"/*.1.scd; do
+	for page in "$man"/*.1.scd "$man"/honk.7.scd; do
 		awk "/^# /{on = (\$0 == \"# EXIT STATUS\")} on" "$page" >codes.$$ &&
 		awk "/^# /{on = (\$0 == \"# EXIT STATUS\")} on" "$man/honk-status.1.scd" >want &&
 		test_line_count -ge 12 want &&
@@ -70,6 +85,14 @@ if command -v bash >/dev/null 2>&1; then
 		COMP_CWORD=2
 		_honk_status
 		echo "${COMPREPLY[*]}"
+		COMP_WORDS=(honk-status graph --format "")
+		COMP_CWORD=3
+		_honk_status
+		echo "${COMPREPLY[*]}"
+		COMP_WORDS=(honk-status reject x --r)
+		COMP_CWORD=3
+		_honk_status
+		echo "${COMPREPLY[*]}"
 		COMP_WORDS=(honk-detect "")
 		COMP_CWORD=1
 		_honk_detect
@@ -80,8 +103,25 @@ if command -v bash >/dev/null 2>&1; then
 		echo "${COMPREPLY[*]}"
 		EOF
 		bash complete.bash "$comp/honk.bash" >out &&
-		printf "%s\n" "lint datasets consumers" "--index" "diff impact check scan" \
+		printf "%s\n" "show log approve reject graph export html lint datasets consumers" \
+			"--index" "tree dot mermaid json" "--reason --rev --remote" "diff impact check scan" \
 			"forward full forward_transitive full_transitive" >expect &&
+		test_cmp expect out
+	'
+fi
+
+if command -v fish >/dev/null 2>&1; then
+	test_expect_success 'fish completion offers the commands and their options' '
+		cat >complete.fish <<-\EOF &&
+		source $argv[1]
+		complete -C "honk-status " | cut -f1 | sort | string join " "
+		complete -C "honk-status graph --format " | cut -f1 | sort | string join " "
+		complete -C "honk-status export " | cut -f1 | string join " "
+		exit 0
+		EOF
+		fish complete.fish "$comp/honk-status.fish" >out &&
+		printf "%s\n" "approve consumers datasets export graph html lint log reject show" \
+			"dot json mermaid tree" "backstage" >expect &&
 		test_cmp expect out
 	'
 fi

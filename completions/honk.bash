@@ -37,24 +37,58 @@ _honk_words()
 	}
 }
 
+# Migration ids. "open": the proposals whose plan is not on HEAD yet (what
+# approve and reject take); "all": also the plans on HEAD and what
+# honk/state records.
+_honk_status_ids()
+{
+	{
+		git ls-tree --name-only HEAD migrations/ 2>/dev/null | sed -n 's|^migrations/\(.*\)\.yaml$|approved \1|p'
+		[[ $1 == all ]] && git ls-tree --name-only honk/state state/ 2>/dev/null | sed -n 's|^state/\(.*\)\.yaml$|approved \1|p'
+		git for-each-ref --format='%(refname:short)' 'refs/heads/honk/propose/' 2>/dev/null | sed 's|^honk/propose/|proposed |'
+	} | awk -v all="$1" '
+		$1 == "approved" { seen[$2] = 1; if (all == "all") print $2; next }
+		!($2 in seen) { print $2 }' | sort -u
+}
+
 _honk_status()
 {
 	local cur prev words cword
 	_honk_words
 
-	local commands="lint datasets consumers"
+	local commands="show log approve reject graph export html lint datasets consumers"
 	local common="-C --rev --remote --no-remote --json -q --quiet -v --verbose --color= -h --help --version"
 
 	_honk_common && return
+	case $prev in
+	--format)
+		COMPREPLY=($(compgen -W "tree dot mermaid json" -- "$cur"))
+		return
+		;;
+	--consumer)
+		COMPREPLY=($(compgen -W "$(git ls-tree -r --name-only HEAD consumers/ 2>/dev/null | sed -n 's|^.*/\([^/]*\)\.yaml$|\1|p')" -- "$cur"))
+		return
+		;;
+	-o | --output)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return
+		;;
+	--depth | --reason | --actor)
+		return
+		;;
+	esac
 
-	local i command=
+	local i command= nargs=0
 	for ((i = 1; i < cword; i++)); do
 		case ${words[i]} in
-		-C | --rev | --remote) ((i++)) ;;
+		-C | --rev | --remote | --consumer | --reason | --actor | --format | --depth | -o | --output) ((i++)) ;;
 		-*) ;;
 		*)
-			command=${words[i]}
-			break
+			if [[ -z $command ]]; then
+				command=${words[i]}
+			else
+				((nargs++))
+			fi
 			;;
 		esac
 	done
@@ -67,10 +101,32 @@ _honk_status()
 		fi
 		return
 	fi
+	# the options of the command, and what its first argument can be
+	local opts= args=
 	case $command in
-	lint) COMPREPLY=($(compgen -W "--index $common" -- "$cur")) ;;
-	*) COMPREPLY=($(compgen -W "$common" -- "$cur")) ;;
+	show) args=$(_honk_status_ids all) ;;
+	log)
+		opts="--consumer"
+		args=$(_honk_status_ids all)
+		;;
+	approve | reject)
+		opts="--reason --actor"
+		args=$(_honk_status_ids open)
+		;;
+	graph)
+		opts="--format --depth"
+		args=$(git ls-tree -r --name-only HEAD datasets/ 2>/dev/null | sed -n 's|^datasets/\([^/]*\)/\(.*\)\.yaml$|\1.\2|p')
+		;;
+	export) args=backstage ;;
+	html) opts="-o --output" ;;
+	lint) opts="--index" ;;
 	esac
+	((nargs)) && args=
+	if [[ $cur == -* ]]; then
+		COMPREPLY=($(compgen -W "$opts $common" -- "$cur"))
+	else
+		COMPREPLY=($(compgen -W "$args" -- "$cur"))
+	fi
 } &&
 	complete -F _honk_status honk-status
 
