@@ -684,6 +684,7 @@ static int start_state(struct runner *r, struct mig *m)
 		goto cleanup;
 	m->st.wave = m->nplan ? 1 : 0;
 	m->st.waves = m->nwaves;
+	m->st.verdict = m->pf.breaking ? "breaking" : "compatible";
 	for (i = 0; i < m->nplan; i++) {
 		struct honk_cstate_entry *e =
 			honk_mstate_add(&m->st, m->plan[i].co->name);

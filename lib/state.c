@@ -200,6 +200,17 @@ static int k_approved(struct honk_yctx *c, const struct honk_ynode *n,
 	return 0;
 }
 
+static int k_verdict(struct honk_yctx *c, const struct honk_ynode *n, void *obj)
+{
+	static const char *const verdicts[] = { "compatible", "breaking",
+						NULL };
+	int v, err;
+
+	if ((err = honk_y_enum(c, n, verdicts, &v)) == 0)
+		((struct rd *)obj)->s->verdict = verdicts[v];
+	return err;
+}
+
 static int k_gate(struct honk_yctx *c, const struct honk_ynode *n, void *obj)
 {
 	static const char *const gates[] = { "manual", NULL };
@@ -289,6 +300,7 @@ static const struct honk_ykey top_keys[] = {
 	{ "phase", HONK_YKEY_REQUIRED, k_phase },
 	{ "reason", 0, k_reason },
 	{ "started_at", 0, k_started_at },
+	{ "verdict", 0, k_verdict },
 	{ "wave", 0, k_wave },
 	{ "waves", 0, k_waves },
 };
@@ -369,6 +381,7 @@ int honk_mstate_write(struct honk_buf *out, const struct honk_mstate *s)
 	honk_yw_map_begin(w, 0);
 	kv_str(w, "migration", s->id);
 	kv_str(w, "phase", honk_phase_names[s->phase]);
+	kv_str(w, "verdict", s->verdict);
 	kv_str(w, "approved", s->approved);
 	kv_str(w, "approved_by", s->approved_by);
 	kv_time(w, "approved_at", s->approved_at);
@@ -498,6 +511,7 @@ int honk_mstate_copy(struct honk_mstate *dst, const struct honk_mstate *src)
 	dst->consumers = NULL;
 	dst->n = dst->cap = 0;
 	DUP(id);
+	DUP(verdict);
 	DUP(approved);
 	DUP(approved_by);
 	DUP(health.result);
@@ -524,4 +538,251 @@ int honk_mstate_copy(struct honk_mstate *dst, const struct honk_mstate *src)
 oom:
 	honk_mstate_release(dst);
 	return honk_error_set(HONK_ERROR, "out of memory");
+}
+
+/* ---- a quick read of what honk itself wrote -------------------------------
+ */
+
+/*
+ * The scanner below reads the state files honk_mstate_write() makes, one
+ * line at a time, for views that need a summary of thousands of them.
+ * It accepts only that canonical shape: a block mapping of one-line
+ * scalars and flow mappings, then one flow mapping per consumer, each
+ * on its line, scalars plain, single-quoted or double-quoted without
+ * escapes. Anything else (a file a person wrote, a multi-line tail) is
+ * left to the full parser: the scanner says so and the caller parses.
+ */
+struct scan {
+	struct honk_mstate *s;
+	const char *p, *end;
+};
+
+/* A scalar at *p up to one of stop (or the end): its text in the arena. */
+static const char *scan_scalar(struct honk_mstate *s, const char **pp,
+			       const char *end, const char *stop)
+{
+	const char *p = *pp, *q;
+	char *out, *o;
+
+	if (p < end && *p == '\'') {
+		size_t doubled = 0;
+
+		for (q = p + 1; q < end; q++) {
+			if (*q != '\'')
+				continue;
+			if (q + 1 < end && q[1] == '\'') {
+				q++;
+				doubled++;
+				continue;
+			}
+			break;
+		}
+		if (q >= end || (q + 1 < end && !strchr(stop, q[1])))
+			return NULL;
+		out = honk_arena_alloc(&s->arena, (size_t)(q - p));
+		if (!out)
+			return NULL;
+		for (o = out, p++; p < q; p++) {
+			*o++ = *p;
+			if (*p == '\'')
+				p++; /* '' is one quote */
+		}
+		*o = '\0';
+		(void)doubled;
+		*pp = q + 1;
+		return out;
+	}
+	if (p < end && *p == '"') {
+		for (q = p + 1; q < end && *q != '"'; q++)
+			if (*q == '\\')
+				return NULL; /* escapes: the full parser */
+		if (q >= end || (q + 1 < end && !strchr(stop, q[1])))
+			return NULL;
+		*pp = q + 1;
+		return honk_arena_strndup(&s->arena, p + 1,
+					  (size_t)(q - p - 1));
+	}
+	if (p >= end || strchr("&*!|>%@`{[\"'#", *p))
+		return NULL;
+	for (q = p; q < end; q++) {
+		if (*q == stop[0] || (stop[1] && *q == stop[1]))
+			break;
+		if (*q == '#' && q[-1] == ' ')
+			return NULL; /* a comment: the full parser */
+	}
+	if (q == p || q[-1] == ' ' || q[-1] == '\t')
+		return NULL;
+	*pp = q;
+	return honk_arena_strndup(&s->arena, p, (size_t)(q - p));
+}
+
+static int scan_enum(const char *v, const char *const *names)
+{
+	int i;
+
+	for (i = 0; v && names[i]; i++)
+		if (!strcmp(v, names[i]))
+			return i;
+	return -1;
+}
+
+static int scan_int(const char *v, int64_t *out)
+{
+	int64_t n = 0;
+
+	if (!v || !*v || (*v == '0' && v[1]))
+		return 0;
+	for (; *v; v++) {
+		if (*v < '0' || *v > '9' || n > INT32_MAX / 10)
+			return 0;
+		n = n * 10 + (*v - '0');
+	}
+	*out = n;
+	return 1;
+}
+
+/* One consumer's flow mapping: "{consumer: a, wave: 1, state: ...}". */
+static int scan_consumer(struct honk_mstate *s, const char *p, const char *end)
+{
+	struct honk_cstate_entry *e = honk_mstate_add(s, NULL);
+	int st;
+
+	if (!e || p >= end || *p != '{' || end[-1] != '}')
+		return 0;
+	p++;
+	end--;
+	while (p < end) {
+		const char *k = p, *v;
+		size_t klen;
+
+		while (p < end && *p != ':')
+			p++;
+		if (p + 1 >= end || p[1] != ' ')
+			return 0;
+		klen = (size_t)(p - k);
+		p += 2;
+		if (!(v = scan_scalar(s, &p, end, ",}")))
+			return 0;
+		if (klen == 8 && !memcmp(k, "consumer", 8)) {
+			if (!honk_name_valid(v, strlen(v)))
+				return 0;
+			e->consumer = v;
+		} else if (klen == 5 && !memcmp(k, "state", 5)) {
+			if ((st = scan_enum(v, honk_cstate_names)) < 0)
+				return 0;
+			e->state = (enum honk_cstate)st;
+		} else if (klen == 4 && !memcmp(k, "wave", 4)) {
+			if (!scan_int(v, &e->wave))
+				return 0;
+		} else if (klen == 8 && !memcmp(k, "attempts", 8)) {
+			if (!scan_int(v, &e->attempts))
+				return 0;
+		} else if (klen == 7 && !memcmp(k, "waiting", 7)) {
+			e->waiting = v;
+		}
+		if (p < end) {
+			if (p + 1 >= end || p[0] != ',' || p[1] != ' ')
+				return 0;
+			p += 2;
+		}
+	}
+	return e->consumer != NULL;
+}
+
+int honk_mstate_scan(struct honk_mstate *out, const char *data, size_t len)
+{
+	const char *p = data, *end = data + len, *eol;
+	int in_consumers = 0, have_phase = 0, v;
+
+	memset(out, 0, sizeof(*out));
+	for (; p < end; p = eol + 1) {
+		const char *k = p, *val;
+		size_t klen;
+
+		if (!(eol = memchr(p, '\n', (size_t)(end - p))))
+			goto full;
+		if (in_consumers) {
+			if (eol - p < 4 || memcmp(p, "- ", 2) ||
+			    !scan_consumer(out, p + 2, eol))
+				goto full;
+			continue;
+		}
+		while (p < eol && *p != ':')
+			p++;
+		if (p == eol || k == p || *k == ' ' || *k == '-')
+			goto full;
+		klen = (size_t)(p - k);
+		if (klen == 9 && !memcmp(k, "consumers", 9)) {
+			if (p + 1 == eol) {
+				in_consumers = 1;
+				continue;
+			}
+			if (eol - p != 4 || memcmp(p, ": []", 4))
+				goto full;
+			continue;
+		}
+		if (p + 1 >= eol || p[1] != ' ')
+			goto full;
+		p += 2;
+		/* flow mappings of the top level: not needed for a summary */
+		if (*p == '{') {
+			if (eol[-1] != '}')
+				goto full;
+			continue;
+		}
+		if (!(val = scan_scalar(out, &p, eol, "\n")))
+			goto full;
+#define IS(name) (klen == sizeof(name) - 1 && !memcmp(k, name, klen))
+		if (IS("migration")) {
+			if (!honk_name_valid(val, strlen(val)))
+				goto full;
+			out->id = val;
+		} else if (IS("phase")) {
+			if ((v = scan_enum(val, honk_phase_names)) < 0)
+				goto full;
+			out->phase = (enum honk_phase)v;
+			have_phase = 1;
+		} else if (IS("verdict")) {
+			out->verdict = !strcmp(val, "breaking") ? "breaking"
+				       : !strcmp(val, "compatible")
+					       ? "compatible"
+					       : NULL;
+			if (!out->verdict)
+				goto full;
+		} else if (IS("wave")) {
+			if (!scan_int(val, &out->wave))
+				goto full;
+		} else if (IS("waves")) {
+			if (!scan_int(val, &out->waves))
+				goto full;
+		} else if (IS("failures")) {
+			if (!scan_int(val, &out->failures))
+				goto full;
+		} else if (IS("gate")) {
+			if (strcmp(val, "manual"))
+				goto full;
+			out->gate_manual = 1;
+		} else if (IS("started_at")) {
+			if (honk_time_parse(&out->started_at, val) < 0)
+				goto full;
+		} else if (IS("approved_at")) {
+			if (honk_time_parse(&out->approved_at, val) < 0)
+				goto full;
+		} else if (IS("reason")) {
+			out->reason = val;
+		} else if (IS("approved") || IS("approved_by") ||
+			   IS("finished_at") || IS("not_before") ||
+			   IS("health_next") || IS("by") || IS("full")) {
+			/* not part of a summary */
+		} else {
+			goto full;
+		}
+#undef IS
+	}
+	if (!out->id || !have_phase)
+		goto full;
+	return 1;
+full:
+	honk_mstate_release(out);
+	return 0;
 }

@@ -16,6 +16,7 @@
  *
  *   migration: plays.user_plays.v3-v4
  *   phase: rolling-out
+ *   verdict: breaking            # the plan's, when the rollout started
  *   approved: 1a2b...            # the main commit pinned at the start
  *   approved_by: A U Thor <a@example.com>
  *   approved_at: 2026-12-01T10:00:00Z
@@ -93,6 +94,7 @@ struct honk_mstate {
 	struct honk_arena arena;
 	const char *id;
 	enum honk_phase phase;
+	const char *verdict;  /* compatible | breaking; NULL: not recorded */
 	const char *approved; /* commit id, hex */
 	const char *approved_by;
 	int64_t approved_at, started_at, finished_at;
@@ -130,6 +132,17 @@ int honk_mstate_parse(struct honk_mstate *out, const char *path,
 		      const char *data, size_t len, struct honk_diags *diags);
 int honk_mstate_write(struct honk_buf *out, const struct honk_mstate *s);
 void honk_mstate_release(struct honk_mstate *s);
+
+/*
+ * A quick read for summaries of many files: 1 when data is a state file
+ * in the shape honk_mstate_write() gives, with id, phase, verdict, wave,
+ * waves, failures, gate, started_at, approved_at, reason and each
+ * consumer's name, wave, state, attempts and waiting filled in (nothing
+ * else); 0 when it is not that shape, and the full parser must read it
+ * (which also says what is wrong, if anything). It never accepts what
+ * honk_mstate_parse() would refuse, nor reads a value differently.
+ */
+int honk_mstate_scan(struct honk_mstate *out, const char *data, size_t len);
 
 /* A copy of src in dst (dst's arena owns every string). */
 int honk_mstate_copy(struct honk_mstate *dst, const struct honk_mstate *src);

@@ -104,12 +104,82 @@ static void bad_files_are_diagnosed(void **state)
 		   "1:12: invalid migration name '$(id)'");
 	expect_bad("phase: paused\nwaev: 1\n", "unknown key 'waev'");
 }
+/* The quick read agrees with the full parser on every field it fills. */
+static void scan_agrees_with_parse(void **state)
+{
+	static const char *const files[] = {
+		full,
+		"migration: a.b.v1-v2\nphase: rolling-out\nverdict: breaking\nwave: 1\nwaves: 2\n"
+		"reason: 'it''s: paused, by \"x\"'\n"
+		"consumers:\n- {consumer: c, wave: 1, state: pending, waiting: honk/a.b.v1-v2 is not merged into main in ../c.git}\n"
+		"- {consumer: d, wave: 2, state: failed, attempts: 2, error: apply exited with 2, tail: 'x, y}'}\n",
+		"migration: a.b.v1-v2\nphase: completed\nconsumers: []\n",
+	};
+	static const char *const refused[] = {
+		/* not the shape honk writes: the full parser reads these */
+		"migration: a.b.v1-v2\nphase: paused\nreason: \"a\\nb\"\nconsumers: []\n",
+		"migration: a.b.v1-v2\nphase: paused\nreason: a # b\nconsumers: []\n",
+		"migration: a.b.v1-v2\nphase: paused\nconsumers:\n  - {consumer: c, state: pending}\n",
+		"migration: a.b.v1-v2\nphase: paused\nconsumers:\n- consumer: c\n  state: pending\n",
+		"migration: a.b.v1-v2\nphase: nope\nconsumers: []\n",
+		"phase: paused\nconsumers: []\n",
+		"migration: a.b.v1-v2\nphase: paused\nconsumers: []",
+	};
+	struct honk_diags d = HONK_DIAGS_INIT;
+	size_t i, k;
+
+	(void)state;
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		struct honk_mstate a, b;
+
+		assert_int_equal(honk_mstate_parse(&a, "s", files[i],
+						   strlen(files[i]), &d),
+				 0);
+		assert_int_equal(
+			honk_mstate_scan(&b, files[i], strlen(files[i])), 1);
+		assert_string_equal(a.id, b.id);
+		assert_int_equal(a.phase, b.phase);
+		assert_int_equal(a.wave, b.wave);
+		assert_int_equal(a.waves, b.waves);
+		assert_int_equal(a.gate_manual, b.gate_manual);
+		assert_int_equal(a.started_at, b.started_at);
+		if (a.reason || b.reason)
+			assert_string_equal(a.reason, b.reason);
+		if (a.verdict || b.verdict)
+			assert_string_equal(a.verdict, b.verdict);
+		assert_int_equal(a.n, b.n);
+		for (k = 0; k < a.n; k++) {
+			assert_string_equal(a.consumers[k].consumer,
+					    b.consumers[k].consumer);
+			assert_int_equal(a.consumers[k].state,
+					 b.consumers[k].state);
+			assert_int_equal(a.consumers[k].wave,
+					 b.consumers[k].wave);
+			assert_int_equal(a.consumers[k].attempts,
+					 b.consumers[k].attempts);
+			if (a.consumers[k].waiting || b.consumers[k].waiting)
+				assert_string_equal(a.consumers[k].waiting,
+						    b.consumers[k].waiting);
+		}
+		honk_mstate_release(&a);
+		honk_mstate_release(&b);
+	}
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		struct honk_mstate b;
+
+		if (honk_mstate_scan(&b, refused[i], strlen(refused[i])))
+			fail_msg("scanned what it must leave to the parser: %s",
+				 refused[i]);
+	}
+	honk_diags_release(&d);
+}
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(round_trip_is_exact),
 		cmocka_unit_test(bad_files_are_diagnosed),
+		cmocka_unit_test(scan_agrees_with_parse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -205,6 +205,7 @@ struct sjobs {
 	struct sjob *v;
 	size_t n, cap;
 	size_t next; /* the next to parse, under mu */
+	int quick;   /* a summary is enough: honk_mstate_scan() first */
 	pthread_mutex_t mu;
 };
 
@@ -250,6 +251,13 @@ static void *parse_states(void *arg)
 		if (i >= q->n)
 			break;
 		j = &q->v[i];
+		/* a summary needs no full parse of what honk wrote itself */
+		if (q->quick &&
+		    honk_mstate_scan(&j->st, j->data.buf, j->data.len)) {
+			j->err = 0;
+			honk_buf_release(&j->data);
+			continue;
+		}
 		j->err = honk_mstate_parse(&j->st, j->path, j->data.buf,
 					   j->data.len, &d);
 		if (j->err == HONK_EINVALID && d.n)
@@ -412,6 +420,8 @@ static void summarize(struct honk_status *s, struct honk_status_mig *m)
 		const struct honk_mstate *st = m->st;
 
 		m->phase = honk_phase_names[st->phase];
+		if (!m->verdict)
+			m->verdict = st->verdict;
 		m->wave = st->wave;
 		m->waves = st->waves;
 		m->reason = st->reason;
@@ -664,6 +674,9 @@ int honk_status_load(struct honk_status *s, struct honk_repo *repo,
 	err = honk_ref_lookup(&tip, repo, STATE_REF);
 	if (err == 0) {
 		w.jobs = &jobs;
+		jobs.quick = !o->all_plans;
+		/* a view: git fsck checks objects, as git itself does */
+		git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
 		if ((err = snap_at(&state, repo, &tip)) < 0 ||
 		    (err = honk_snapshot_foreach(state, "state/", on_state,
 						 &w)) < 0 ||

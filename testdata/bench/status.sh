@@ -165,7 +165,7 @@ else
 
 			s = dir "/state/" id ".yaml"
 			base = m * 3600
-			printf "migration: %s\nphase: %s\napproved: \"%s\"\napproved_by: A U Thor <author@example.com>\n", id, phase, hex(m + 1, 40) > s
+			printf "migration: %s\nphase: %s\nverdict: breaking\napproved: \"%s\"\napproved_by: A U Thor <author@example.com>\n", id, phase, hex(m + 1, 40) > s
 			printf "approved_at: %s\nstarted_at: %s\n", t(base), t(base + 60) > s
 			if (phase == "completed" || phase == "rolled-back")
 				printf "finished_at: %s\n", t(base + 1800) > s
