@@ -134,7 +134,7 @@ demo: $(PROGRAMS)
 
 bench: $(PROGRAMS)
 	@sh testdata/bench/run.sh && sh testdata/bench/scan.sh && \
-		sh testdata/bench/rewrite.sh
+		sh testdata/bench/rewrite.sh && sh testdata/bench/rollout.sh
 
 man: $(MAN_PAGES)
 
