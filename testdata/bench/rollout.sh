@@ -10,13 +10,16 @@
 # say completed with every consumer succeeded: every transition is a
 # commit there, so that is what a crash at the end would leave.
 #
-# Medians, the ratio honk/xargs and the state commits of a run. Reports,
-# does not judge: a missed target still exits 0; a failing command or a
-# wrong final state exits 1.
+# Medians of wall time and, with GNU time, of CPU time (user + system,
+# the children's included: less sensitive than wall time to a busy
+# machine), their ratios honk/xargs and the state commits of a run.
+# Reports, does not judge: a missed target still exits 0; a failing
+# command or a wrong final state exits 1.
 #
 # Environment:
 #   BENCH_ROUNDS             timed runs of each (default 5)
 #   BENCH_ROLLOUT_CONSUMERS  consumers (default 2000)
+#   BENCH_TIME               GNU time (default /usr/bin/time)
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 
@@ -39,6 +42,7 @@ rollout=$PWD/honk-rollout
 detect=$PWD/honk-detect
 id=bench.events.v1-v2
 parallel=8
+time_bin=${BENCH_TIME:-/usr/bin/time}
 
 die() {
 	echo "bench: error: $*" >&2
@@ -105,12 +109,28 @@ steps=$(git -C "$repo" show "main:migrations/$id.yaml" |
 	grep -c 'impact: \(breaking\|relocate\)')
 test "$steps" -eq "$n" || die "the plan moves $steps consumers, not $n"
 
-# run NAME CMD...: time it once (wall seconds), append to $work/NAME.times
+# How to time a command: GNU time gives CPU time too.
+if test -x "$time_bin" && "$time_bin" -f '%e %U %S' -o "$work/time.txt" true \
+	2>/dev/null && test -s "$work/time.txt"
+then
+	have_time=1
+else
+	have_time=
+	echo "bench: $time_bin (GNU time) is missing: wall time only"
+fi
+
+# run NAME CMD...: time it once, append "wall-seconds cpu-seconds" (cpu
+# "-" without GNU time) to $work/NAME.times
 run() {
 	name=$1
 	shift
 	t0=$(date +%s%N)
-	"$@" >"$work/$name.out" 2>"$work/$name.err"
+	if test -n "$have_time"; then
+		"$time_bin" -f '%U %S' -o "$work/time.txt" "$@" \
+			>"$work/$name.out" 2>"$work/$name.err"
+	else
+		"$@" >"$work/$name.out" 2>"$work/$name.err"
+	fi
 	rc=$?
 	t1=$(date +%s%N)
 	if test "$rc" -ne 0; then
@@ -118,7 +138,9 @@ run() {
 		sed -n '1,10p' "$work/$name.out" "$work/$name.err" >&2
 		exit 1
 	fi
-	echo "$t0 $t1" | awk '{ printf "%.4f\n", ($2 - $1) / 1e9 }' >>"$work/$name.times"
+	cpu=-
+	test -n "$have_time" && cpu=$(tail -n 1 "$work/time.txt" | awk '{ print $1 + $2 }')
+	echo "$t0 $t1 $cpu" | awk '{ printf "%.4f %s\n", ($2 - $1) / 1e9, $3 }' >>"$work/$name.times"
 }
 
 # honk on a fresh state (not timed: deleting the ref); then the check
@@ -153,8 +175,9 @@ while test "$i" -le "$rounds"; do
 	i=$((i + 1))
 done
 
+# median FILE [COLUMN]
 median() {
-	sort -n "$1" | awk '{ t[NR] = $1 } END {
+	awk -v c="${2:-1}" '{ print $c }' "$1" | sort -n | awk '{ t[NR] = $1 } END {
 		if (NR % 2) print t[(NR + 1) / 2]; else print (t[NR / 2] + t[NR / 2 + 1]) / 2 }'
 }
 
@@ -165,14 +188,27 @@ waves=$(sed -n 's/^waves: //p' "$work/state.yaml")
 echo
 printf 'rollout: %s consumers in %s waves, max_parallel %s, apply /bin/true; every run ended completed with %s succeeded\n' \
 	"$n" "$waves" "$parallel" "$n"
-printf '\n%-40s %9s\n' command 'median s'
-printf '%-40s %9.3f\n' "honk-rollout -q run (fresh state)" "$h" \
-	"seq $n | xargs -P$parallel -n1 /bin/true" "$x"
+if test -n "$have_time"; then
+	hc=$(median "$work/honk.times" 2)
+	xc=$(median "$work/xargs.times" 2)
+	printf '\n%-40s %9s %11s\n' command 'median s' 'median CPU s'
+	printf '%-40s %9.3f %11.3f\n' "honk-rollout -q run (fresh state)" "$h" "$hc" \
+		"seq $n | xargs -P$parallel -n1 /bin/true" "$x" "$xc"
+else
+	printf '\n%-40s %9s\n' command 'median s'
+	printf '%-40s %9.3f\n' "honk-rollout -q run (fresh state)" "$h" \
+		"seq $n | xargs -P$parallel -n1 /bin/true" "$x"
+fi
 echo
 echo "$h $x $n" | awk '{
 	if ($2 > 0) printf "bench: honk-rollout/xargs ratio %.2f (target <= 1.5)\n", $1 / $2
 	printf "bench: per consumer: honk-rollout %.0f us, xargs %.0f us\n", $1 / $3 * 1e6, $2 / $3 * 1e6
 }'
+if test -n "$have_time"; then
+	echo "$hc $xc" | awk '{
+		if ($2 > 0) printf "bench: honk-rollout/xargs CPU time ratio %.2f\n", $1 / $2
+	}'
+fi
 printf 'bench: state commits of a run: %s (min %s, max %s) for %s consumers\n' "$c" \
 	"$(sort -n "$work/commits" | sed -n 1p)" "$(sort -n "$work/commits" | sed -n '$p')" "$n"
 exit 0
