@@ -134,7 +134,8 @@ demo: $(PROGRAMS)
 
 bench: $(PROGRAMS)
 	@sh testdata/bench/run.sh && sh testdata/bench/scan.sh && \
-		sh testdata/bench/rewrite.sh && sh testdata/bench/status.sh
+		sh testdata/bench/rewrite.sh && sh testdata/bench/rollout.sh && \
+		sh testdata/bench/status.sh
 
 # The soak: every binary at once on one repository and on two clones of a
 # bare remote for SOAK_SECONDS, SOAK_RUNS times; then the invariants.

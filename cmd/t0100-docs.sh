@@ -5,7 +5,7 @@ test_description='--help, the man pages and the completions agree'
 man=$HONK_TOP/man
 comp=$HONK_TOP/completions
 
-for prog in honk-status honk-detect honk-gen; do
+for prog in honk-status honk-detect honk-gen honk-rollout; do
 	test_expect_success "$prog: the commands and options of --help" '
 		$prog --help >help.$prog &&
 		sed -n "/^commands:/,/^$/p" help.$prog |
@@ -101,11 +101,64 @@ if command -v bash >/dev/null 2>&1; then
 		COMP_CWORD=3
 		_honk_detect
 		echo "${COMPREPLY[*]}"
+		COMP_WORDS=(honk-rollout "")
+		COMP_CWORD=1
+		_honk_rollout
+		echo "${COMPREPLY[*]}"
+		COMP_WORDS=(honk-rollout promote --f)
+		COMP_CWORD=2
+		_honk_rollout
+		echo "${COMPREPLY[*]}"
+		COMP_WORDS=(honk-rollout run --o)
+		COMP_CWORD=2
+		_honk_rollout
+		echo "${COMPREPLY[*]}"
 		EOF
 		bash complete.bash "$comp/honk.bash" >out &&
 		printf "%s\n" "show log approve reject graph export html lint datasets consumers" \
 			"--index" "tree dot mermaid json" "--reason --rev --remote" "diff impact check scan" \
-			"forward full forward_transitive full_transitive" >expect &&
+			"forward full forward_transitive full_transitive" \
+			"run pause resume retry promote abort undo history" "--full" \
+			"--once" >expect &&
+		test_cmp expect out
+	'
+
+	test_expect_success 'bash completion offers honk-rollout its migrations and consumers' '
+		git init -q comp &&
+		mkdir comp/migrations comp/consumers &&
+		echo "migration: a.b.v1-v2" >comp/migrations/a.b.v1-v2.yaml &&
+		mkdir comp/migrations/a.b.v1-v2 &&
+		echo "-- sql" >comp/migrations/a.b.v1-v2/transform.sqlite.sql &&
+		echo "consumer: c1" >comp/consumers/c1.yaml &&
+		git -C comp add -A &&
+		git -C comp commit -q -m "a plan" &&
+		blob=$(printf "migration: x.y.v1-v2\nphase: paused\nconsumers:\n- {consumer: c9, wave: 1, state: pending}\n" |
+			git -C comp hash-object -w --stdin) &&
+		tree=$(printf "100644 blob %s\tx.y.v1-v2.yaml\n" "$blob" | git -C comp mktree) &&
+		tree=$(printf "040000 tree %s\tstate\n" "$tree" | git -C comp mktree) &&
+		commit=$(git -C comp commit-tree -m "a state" "$tree") &&
+		git -C comp update-ref refs/heads/honk/state "$commit" &&
+		cat >complete-rollout.bash <<-\EOF &&
+		. "$1"
+		COMP_WORDS=(honk-rollout run "")
+		COMP_CWORD=2
+		_honk_rollout
+		echo "${COMPREPLY[*]}"
+		COMP_WORDS=(honk-rollout pause "")
+		COMP_CWORD=2
+		_honk_rollout
+		echo "${COMPREPLY[*]}"
+		COMP_WORDS=(honk-rollout pause x.y.v1-v2 --consumer "")
+		COMP_CWORD=4
+		_honk_rollout
+		echo "${COMPREPLY[*]}"
+		COMP_WORDS=(honk-rollout history --consumer "")
+		COMP_CWORD=3
+		_honk_rollout
+		echo "${COMPREPLY[*]}"
+		EOF
+		(cd comp && bash ../complete-rollout.bash "$comp/honk.bash") >out &&
+		printf "%s\n" a.b.v1-v2 x.y.v1-v2 c9 c1 >expect &&
 		test_cmp expect out
 	'
 fi

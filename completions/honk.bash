@@ -1,4 +1,4 @@
-# bash completion for honk-status, honk-detect and honk-gen  -*- shell-script -*-
+# bash completion for honk-status, honk-detect, honk-gen and honk-rollout  -*- shell-script -*-
 
 # What every honk command shares: the words, the common options and their
 # values. Returns 0 when it filled COMPREPLY.
@@ -268,3 +268,97 @@ _honk_gen()
 	esac
 } &&
 	complete -F _honk_gen honk-gen
+
+
+# Migrations honk-rollout can start: the plans on main (HEAD).
+_honk_rollout_approved()
+{
+	git ls-tree --name-only HEAD migrations/ 2>/dev/null |
+		sed -n 's|^migrations/\(.*\)\.yaml$|\1|p'
+}
+
+# Migrations with a state: those the verbs and history take.
+_honk_rollout_started()
+{
+	git ls-tree --name-only refs/heads/honk/state state/ 2>/dev/null |
+		sed -n 's|^state/\(.*\)\.yaml$|\1|p'
+}
+
+# The consumers of migration $1 as its state lists them, else the
+# catalog's consumers at HEAD.
+_honk_rollout_consumers()
+{
+	local names=
+	if [[ -n $1 ]]; then
+		names=$(git show "refs/heads/honk/state:state/$1.yaml" 2>/dev/null |
+			sed -n 's/^- {consumer: \([^,}]*\).*/\1/p')
+	fi
+	if [[ -z $names ]]; then
+		names=$(git ls-tree -r --name-only HEAD consumers/ 2>/dev/null | sed -n 's|^.*/\([^/]*\)\.yaml$|\1|p')
+	fi
+	echo "$names"
+}
+
+_honk_rollout()
+{
+	local cur prev words cword
+	_honk_words
+
+	local commands="run pause resume retry promote abort undo history"
+	local common="-C --remote --no-remote --json -q --quiet -v --verbose --color= -h --help --version"
+
+	COMPREPLY=()
+	_honk_common && return
+
+	local i command= id=
+	for ((i = 1; i < cword; i++)); do
+		case ${words[i]} in
+		-C | --remote | --consumer | --reason | --actor) ((i++)) ;;
+		-*) ;;
+		*)
+			if [[ -z $command ]]; then
+				command=${words[i]}
+			elif [[ -z $id ]]; then
+				id=${words[i]}
+			fi
+			;;
+		esac
+	done
+
+	case $prev in
+	--consumer)
+		COMPREPLY=($(compgen -W "$(_honk_rollout_consumers "$id")" -- "$cur"))
+		return
+		;;
+	--reason | --actor)
+		return
+		;;
+	esac
+
+	if [[ -z $command ]]; then
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W "$common" -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W "$commands" -- "$cur"))
+		fi
+		return
+	fi
+	local opts
+	case $command in
+	run) opts="--all --once" ;;
+	pause | undo) opts="--consumer --reason --actor" ;;
+	resume | retry) opts="--consumer --actor" ;;
+	promote) opts="--full --actor" ;;
+	abort) opts="--reason --actor" ;;
+	history) opts="--consumer" ;;
+	*) return ;;
+	esac
+	if [[ $cur == -* ]]; then
+		COMPREPLY=($(compgen -W "$opts $common" -- "$cur"))
+	elif [[ $command == run ]]; then
+		COMPREPLY=($(compgen -W "$(_honk_rollout_approved)" -- "$cur"))
+	elif [[ -z $id ]]; then
+		COMPREPLY=($(compgen -W "$(_honk_rollout_started)" -- "$cur"))
+	fi
+} &&
+	complete -F _honk_rollout honk-rollout

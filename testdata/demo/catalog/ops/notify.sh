@@ -1,3 +1,4 @@
 #!/bin/sh
+# Called on pause, failure, rollback and completion: what and why.
 set -eu
-echo "notify: $HONK_MIGRATION is $HONK_PHASE" >&2
+echo "notify: $HONK_MIGRATION: $HONK_EVENT${HONK_REASON:+: $HONK_REASON}" >&2
