@@ -37,7 +37,7 @@ static const char usage[] =
 	"   --all                       run: every approved migration (the default)\n"
 	"   --once                      run: do what can be done now, then exit (cron)\n"
 	"   --consumer C                the verb applies to consumer C only\n"
-	"   --reason R                  pause, abort, undo: why, for the record\n"
+	"   --reason R                  the verbs: why, for the record\n"
 	"   --full                      promote: all remaining waves\n"
 	"   --actor NAME                who did it (default: git config user.name\n"
 	"                               and user.email)\n"

@@ -263,6 +263,68 @@ test_expect_success 'a plan that cannot be used stops only its migration (exit 3
 	grep "^completed     d.t.v1-v2" out
 '
 
+test_expect_success 'wave_gap manual waits for promote; promote starts the next wave' '
+	catalog g 3 "  waves: [1, 100%]
+  wave_gap: manual
+  apply: [./ops/apply.sh]
+" &&
+	honk-rollout -C g run >out &&
+	grep "^waiting       $id: wave 1 done; honk-rollout promote $id starts wave 2" out &&
+	state g >st && grep "^gate: manual$" st &&
+	honk-rollout -C g run >out &&
+	! grep "^running" out &&
+	honk-rollout -C g promote $id >out &&
+	grep "the wait after wave 1 skipped" out &&
+	honk-rollout -C g run >out &&
+	grep "^wave          $id: wave 2 of 2" out &&
+	grep "^completed     $id" out
+'
+
+test_expect_success 'undo of one consumer of a completed migration; a failed undo pauses, retry redoes only it' '
+	catalog u 3 "  waves: [100%]
+  apply: [./ops/apply.sh]
+  rollback: [sh, -c, \"test \$HONK_CONSUMER != c02\"]
+" &&
+	honk-rollout -C u run >out &&
+	grep "^completed     $id" out &&
+	honk-rollout -C u undo $id --consumer c01 --reason "bad numbers" >out &&
+	grep "c01 to be rolled back now" out &&
+	honk-rollout -C u run >out &&
+	grep "^rolled-back   $id c01" out &&
+	grep "^completed     $id" out &&
+	state u >st &&
+	grep "consumer: c01, wave: 1, state: rolled-back" st &&
+	grep "consumer: c03, wave: 1, state: succeeded" st &&
+	honk-rollout -C u undo $id --consumer c02 >out &&
+	test_expect_code 1 honk-rollout -C u run >out &&
+	grep "^failed        $id c02: the rollback of c02 failed" out &&
+	state u >st &&
+	grep "^phase: paused$" st &&
+	honk-rollout -C u retry $id --consumer c02 >out &&
+	test_expect_code 1 honk-rollout -C u run >out &&
+	grep "^failed        $id c02: the rollback of c02 failed" out &&
+	state u >st &&
+	grep "consumer: c03, wave: 1, state: succeeded" st &&
+	! grep "^rolling-back  *$id: " out
+'
+
+test_expect_success 'the plan s own wave sizes decide the waves' '
+	catalog pw 4 "  waves: [100%]
+  apply: [./ops/apply.sh]
+" &&
+	git -C pw checkout -q -b edit &&
+	sed "s/^rollout: {}$/rollout: {waves: [1, 2, 100%]}/" pw/migrations/$id.yaml >tmp &&
+	mv tmp pw/migrations/$id.yaml &&
+	git -C pw commit -q -am "review: three waves" &&
+	git -C pw checkout -q main && git -C pw merge -q --no-ff -m waves edit &&
+	honk-rollout -C pw run >out &&
+	state pw >st &&
+	grep "^waves: 3$" st &&
+	grep "consumer: c01, wave: 1," st &&
+	grep "consumer: c02, wave: 2," st &&
+	grep "consumer: c04, wave: 3," st
+'
+
 test_expect_success 'verbs refuse what their phase does not allow' '
 	test_expect_code 2 honk-rollout -C hl pause $id 2>err &&
 	grep "cannot pause: it is completed" err &&

@@ -202,13 +202,15 @@ struct job {
 	size_t ci; /* consumer index into m->plan (steps) */
 	int64_t attempt, wave;
 	char step_id[17];
-	char event[24];		/* notify: what happened */
-	struct honk_buf reason; /* notify: why */
+	char event[24];			  /* notify: what happened */
+	char consumer[HONK_NAME_MAX + 1]; /* notify: the consumer, if one */
+	struct honk_buf reason;		  /* notify: why */
 	/* the outcome */
 	int done, ok, started;
 	enum honk_step failed_step;
 	struct honk_buf status, tail, log;
 	int health; /* JOB_HEALTH: enum honk_health_outcome */
+	int gate;   /* JOB_HEALTH: the check that closes a wave */
 	pthread_t th;
 	struct job *next;
 };
@@ -230,7 +232,7 @@ struct fact {
 	enum honk_step failed_step;
 	char *status, *tail, *log;
 	size_t loglen;
-	int health;
+	int health, gate;
 	char *health_detail;
 	int64_t at;
 	struct fact *next;
@@ -288,7 +290,7 @@ struct mig {
 	int notify_pending;
 	char notify_event[24];
 	char *notify_reason;
-	const char *notify_consumer;
+	char notify_consumer[HONK_NAME_MAX + 1];
 };
 
 struct runner {
@@ -555,6 +557,32 @@ static int load_pinned(struct runner *r, struct mig *m)
 		if (p->wave > m->nwaves)
 			m->nwaves = p->wave;
 	}
+	if (m->pf.rollout.set & HONK_RO_WAVES) {
+		/* the plan's own wave sizes: waves computed again from them,
+		 * a consumer's pinned wave first, then criticality, name */
+		int64_t *waves = calloc(m->nplan + 1, sizeof(*waves));
+		int64_t *pins = calloc(m->nplan + 1, sizeof(*pins));
+
+		if (!waves || !pins) {
+			free(waves);
+			free(pins);
+			err = oom();
+			goto cleanup;
+		}
+		for (i = 0; i < m->nplan; i++)
+			m->plan[i].wave = m->plan[i].co->wave
+						  ? m->plan[i].co->wave
+						  : INT32_MAX;
+		qsort(m->plan, m->nplan, sizeof(*m->plan), plan_order);
+		for (i = 0; i < m->nplan; i++)
+			pins[i] = m->plan[i].co->wave;
+		honk_waves_assign(waves, pins, m->nplan, m->cfg.waves,
+				  m->cfg.nwaves);
+		for (i = 0; i < m->nplan; i++)
+			m->plan[i].wave = waves[i];
+		free(waves);
+		free(pins);
+	}
 	qsort(m->plan, m->nplan, sizeof(*m->plan), plan_order);
 	/* waves numbered 1..n without holes */
 	for (i = 0, k = 0; i < m->nplan; i++) {
@@ -790,6 +818,12 @@ static int build_env(struct honk_buf env[11], const char *vals[11], size_t *n,
 		honk_buf_addf(&env[*n], "HONK_EVENT=%s", j->event);
 		vals[*n] = env[*n].buf;
 		(*n)++;
+		if (*j->consumer &&
+		    (err = honk_env_entry(&env[*n], "HONK_CONSUMER",
+					  j->consumer)) == 0) {
+			vals[*n] = env[*n].buf;
+			(*n)++;
+		}
 	}
 	return err;
 }
@@ -1102,6 +1136,7 @@ static void collect(struct runner *r, struct job *j)
 	f->status = strdup(j->status.buf);
 	f->tail = strdup(j->tail.buf);
 	f->health = j->health;
+	f->gate = j->gate;
 	f->at = now_of(r);
 	if (j->log.len) {
 		f->loglen = j->log.len;
@@ -1129,7 +1164,8 @@ static void ask_notify(struct mig *m, const char *event, const char *consumer,
 	snprintf(m->notify_event, sizeof(m->notify_event), "%s", event);
 	free(m->notify_reason);
 	m->notify_reason = reason ? strdup(reason) : NULL;
-	m->notify_consumer = consumer;
+	snprintf(m->notify_consumer, sizeof(m->notify_consumer), "%s",
+		 consumer ? consumer : "");
 }
 
 /* Stop on a failure, per on_failure: pause, or roll back. */
@@ -1161,7 +1197,9 @@ static void apply_fact(struct runner *r, struct mig *m, const struct fact *f)
 		if (m->st.phase != HONK_PHASE_ROLLING_OUT ||
 		    m->st.wave != f->wave)
 			return; /* the migration moved on meanwhile */
-		m->st.health.wave = f->wave;
+		/* only the check after a wave closes it */
+		if (f->gate)
+			m->st.health.wave = f->wave;
 		m->st.health.result = honk_mstate_str(&m->st, v);
 		m->st.health.at = f->at;
 		set_str(m, &m->st.health.detail, f->status);
@@ -1203,7 +1241,11 @@ static void apply_fact(struct runner *r, struct mig *m, const struct fact *f)
 			set_str(m, &e->tail, f->tail);
 			honk_buf_addf(&why, "the rollback of %s failed: %s",
 				      e->consumer, f->status);
-			m->st.phase = HONK_PHASE_FAILED;
+			/* the whole rollback stops there; an undo of one
+			 * consumer pauses the migration for a person */
+			m->st.phase = m->st.phase == HONK_PHASE_ROLLING_BACK
+					      ? HONK_PHASE_FAILED
+					      : HONK_PHASE_PAUSED;
 			set_str(m, &m->st.reason, why.buf);
 			note(r, m, e->consumer, "failed", "%s", why.buf);
 			ask_notify(m, "failed", e->consumer, why.buf);
@@ -1652,6 +1694,7 @@ static int decide_rollout(struct runner *r, struct mig *m, int64_t now,
 				return oom();
 			j->ci = (size_t)-1;
 			j->wave = w;
+			j->gate = 1;
 			return plan_job(m, j);
 		}
 		if (w >= m->st.waves) {
@@ -1907,6 +1950,9 @@ static int decide(struct runner *r, struct mig *m, int64_t now, int64_t *next)
 		unqueue(m);
 	err = decide_phase(r, m, now, next);
 	finish(m);
+	/* steps under way: the lease is renewed before it runs out */
+	if (m->nfl && m->st.lease.holder)
+		due(next, m->st.lease.until - LEASE_MS / 2);
 	return err;
 }
 
@@ -2208,6 +2254,9 @@ static int settled(struct runner *r)
 				}
 				snprintf(j->event, sizeof(j->event), "%s",
 					 m->notify_event);
+				snprintf(j->consumer, sizeof(j->consumer), "%s",
+					 m->notify_consumer);
+				j->wave = m->st.wave;
 				honk_buf_addstr(&j->reason,
 						m->notify_reason
 							? m->notify_reason
@@ -2707,7 +2756,9 @@ int honk_rollout_run(struct honk_repo *repo, const struct honk_rollout_opts *o,
 			if (!collect_done(&r)) {
 				int64_t wake = 0;
 
-				if (next && !o->once)
+				/* --once still waits for its steps, and keeps
+				 * their lease meanwhile */
+				if (next)
 					wake = mono_ms() + (next - now_of(&r));
 				wait_jobs(&r, wake > 0 ? wake : 0);
 				collect_done(&r);
@@ -2830,7 +2881,8 @@ static const char *const verb_events[] = { "paused",   "resumed", "retried",
 
 /* Change st as the verb says; detail says what changed. */
 static int apply_verb(struct honk_mstate *st, const struct honk_verb_opts *o,
-		      const char *actor, struct honk_buf *detail)
+		      const char *actor, int64_t now, struct honk_buf *detail,
+		      struct honk_buf *who)
 {
 	const char *name = verb_names[o->verb];
 	struct honk_cstate_entry *e = NULL;
@@ -2901,6 +2953,7 @@ static int apply_verb(struct honk_mstate *st, const struct honk_verb_opts *o,
 			}
 			honk_buf_addf(detail, "%s%s", n ? ", " : "",
 				      c->consumer);
+			honk_buf_addf(who, "%s\n", c->consumer);
 			n++;
 			if (c->step == HONK_STEP_ROLLBACK &&
 			    st->phase == HONK_PHASE_FAILED)
@@ -2922,7 +2975,8 @@ static int apply_verb(struct honk_mstate *st, const struct honk_verb_opts *o,
 			return verb_error(st->id, name, "it is %s",
 					  honk_phase_names[st->phase]);
 		st->gate_manual = 0;
-		st->not_before = 0;
+		/* the wait is over now (0 would start it again) */
+		st->not_before = now;
 		if (o->full) {
 			st->full = 1;
 			honk_buf_addstr(
@@ -2947,6 +3001,11 @@ static int apply_verb(struct honk_mstate *st, const struct honk_verb_opts *o,
 			e->step = HONK_STEP_ROLLBACK;
 			e->not_before = 0;
 			e->reason = honk_mstate_str(st, o->reason);
+			/* not done any more: the runner carries the undo out */
+			if (st->phase == HONK_PHASE_COMPLETED) {
+				st->phase = HONK_PHASE_ROLLING_OUT;
+				st->finished_at = 0;
+			}
 			honk_buf_addf(detail, "%s to be rolled back now",
 				      e->consumer);
 			break;
@@ -2974,7 +3033,8 @@ int honk_rollout_verb(struct honk_repo *repo, const struct honk_verb_opts *o,
 	struct honk_rollout_result res;
 	struct honk_snapshot *main_snap = NULL, *snap = NULL;
 	struct honk_buf path = HONK_BUF_INIT, text = HONK_BUF_INIT,
-			msg = HONK_BUF_INIT, actor = HONK_BUF_INIT;
+			msg = HONK_BUF_INIT, actor = HONK_BUF_INIT,
+			who = HONK_BUF_INIT;
 	struct honk_tree_update up;
 	struct honk_diags d = HONK_DIAGS_INIT;
 	struct runner r;
@@ -3031,7 +3091,10 @@ int honk_rollout_verb(struct honk_repo *repo, const struct honk_verb_opts *o,
 			break;
 		}
 		honk_buf_reset(detail);
-		if ((err = apply_verb(&st, o, actor.buf, detail)) == 0) {
+		honk_buf_reset(&who);
+		if ((err = apply_verb(&st, o, actor.buf,
+				      honk_clock_now(o->clock), detail,
+				      &who)) == 0) {
 			honk_buf_reset(&text);
 			err = honk_mstate_write(&text, &st);
 		}
@@ -3048,6 +3111,14 @@ int honk_rollout_verb(struct honk_repo *repo, const struct honk_verb_opts *o,
 			o->reason ? "\n" : "", o->id);
 		if (o->consumer)
 			honk_buf_addf(&msg, "Honk-Consumer: %s\n", o->consumer);
+		else {
+			/* a verb on many consumers names each */
+			const char *p = who.buf, *nl;
+
+			for (; (nl = strchr(p, '\n')); p = nl + 1)
+				honk_buf_addf(&msg, "Honk-Consumer: %.*s\n",
+					      (int)(nl - p), p);
+		}
 		honk_buf_addf(&msg, "Honk-Event: %s\nHonk-Actor: %s\n",
 			      verb_events[o->verb], actor.buf);
 		up.path = path.buf;
@@ -3079,6 +3150,7 @@ cleanup:
 	honk_buf_release(&text);
 	honk_buf_release(&msg);
 	honk_buf_release(&actor);
+	honk_buf_release(&who);
 	free(r.remote);
 	return err;
 }
