@@ -288,147 +288,30 @@ static int cmd_undo(struct honk_cli *cli)
 
 /* ---- history ---- */
 
-struct hist {
-	struct honk_cli *cli;
-	struct honk_json j;
-	struct honk_buf buf;
-};
-
-static int on_commit(int64_t when, const char *actor, const char *commit,
-		     const char *message, void *payload)
-{
-	struct hist *h = payload;
-	struct honk_buf t = HONK_BUF_INIT;
-	const char *body = strstr(message, "\n\n"), *p, *end;
-
-	honk_time_format(&t, when);
-	if (h->cli->json) {
-		honk_json_obj_begin(&h->j);
-		honk_json_kv_str(&h->j, "time", t.buf);
-		honk_json_kv_str(&h->j, "commit", commit);
-		honk_json_kv_str(&h->j, "actor", actor);
-		honk_json_key(&h->j, "lines");
-		honk_json_arr_begin(&h->j);
-	} else {
-		honk_buf_addf(&h->buf, "%s  %.7s  %s\n", t.buf, commit, actor);
-	}
-	/* the body's lines, without the trailers */
-	for (p = body ? body + 2 : ""; *p; p = end + (*end == '\n')) {
-		struct honk_buf line = HONK_BUF_INIT;
-
-		end = strchr(p, '\n');
-		if (!end)
-			end = p + strlen(p);
-		if (!strncmp(p, "Honk-", 5))
-			break;
-		if (end > p) {
-			honk_buf_add(&line, p, (size_t)(end - p));
-			if (h->cli->json)
-				honk_json_str(&h->j, line.buf);
-			else
-				honk_buf_addf(&h->buf, "    %s\n", line.buf);
-		}
-		honk_buf_release(&line);
-	}
-	if (h->cli->json) {
-		honk_json_arr_end(&h->j);
-		honk_json_obj_end(&h->j);
-	}
-	honk_buf_release(&t);
-	return 0;
-}
-
-struct logs {
-	struct honk_repo *repo;
-	struct honk_buf *out;
-	int json;
-	struct honk_json *j;
-};
-
-static int on_log(const char *path, const git_oid *blob, unsigned int mode,
-		  void *payload)
-{
-	struct logs *l = payload;
-	struct honk_buf data = HONK_BUF_INIT;
-	int err;
-
-	(void)mode;
-	if ((err = honk_repo_read_blob(&data, l->repo, blob)) < 0)
-		return err;
-	if (l->json) {
-		honk_json_obj_begin(l->j);
-		honk_json_kv_str(l->j, "path", path);
-		honk_json_kv_str(l->j, "log", data.buf);
-		honk_json_obj_end(l->j);
-	} else {
-		honk_buf_addf(l->out, "\n==> %s <==\n", path);
-		honk_buf_add(l->out, data.buf, data.len);
-		if (data.len && data.buf[data.len - 1] != '\n')
-			honk_buf_addch(l->out, '\n');
-	}
-	honk_buf_release(&data);
-	return 0;
-}
-
 static int cmd_history(struct honk_cli *cli)
 {
 	struct honk_repo *repo = NULL;
-	struct hist h;
-	const char *consumer = opts[OPT_CONSUMER].value;
+	struct honk_buf out = HONK_BUF_INIT;
 	int err, code;
 
-	memset(&h, 0, sizeof(h));
-	h.cli = cli;
-	honk_buf_init(&h.buf, 0);
 	if (cli->nargs != 2) {
 		honk_cli_error(cli, "history takes one migration id");
 		return HONK_EXIT_USAGE;
 	}
 	if ((code = open_repo(cli, &repo)) != 0)
 		return code;
-	if (cli->json) {
-		honk_json_init(&h.j, &h.buf);
-		honk_json_obj_begin(&h.j);
-		honk_json_kv_str(&h.j, "migration", cli->args[1]);
-		honk_json_key(&h.j, "commits");
-		honk_json_arr_begin(&h.j);
-	}
-	err = honk_rollout_history(repo, cli->args[1], consumer, on_commit, &h);
-	if (err == 0 && consumer) {
-		/* the whole output of each of its steps */
-		struct honk_source src = HONK_SOURCE_INIT;
-		struct honk_snapshot *snap = NULL;
-		struct honk_buf dir = HONK_BUF_INIT;
-		struct logs l = { repo, &h.buf, cli->json, &h.j };
-
-		if (cli->json) {
-			honk_json_arr_end(&h.j);
-			honk_json_key(&h.j, "logs");
-			honk_json_arr_begin(&h.j);
-		}
-		src.rev = "refs/heads/honk/state";
-		honk_buf_addf(&dir, "logs/%s/%s/", cli->args[1], consumer);
-		if ((err = honk_snapshot_open(&snap, repo, &src)) == 0)
-			err = honk_snapshot_foreach(snap, dir.buf, on_log, &l);
-		honk_snapshot_free(snap);
-		honk_buf_release(&dir);
-	}
-	if (err < 0) {
+	err = honk_rollout_history_render(&out, repo, cli->args[1],
+					  opts[OPT_CONSUMER].value, cli->json);
+	if (err < 0)
 		code = honk_cli_fail(cli, err);
-	} else {
-		if (cli->json) {
-			honk_json_arr_end(&h.j);
-			honk_json_obj_end(&h.j);
-			honk_buf_addch(&h.buf, '\n');
-		}
-		code = fwrite(h.buf.buf, 1, h.buf.len, stdout) == h.buf.len
+	else
+		code = fwrite(out.buf, 1, out.len, stdout) == out.len
 			       ? 0
 			       : honk_cli_fail(cli,
 					       honk_error_errno(
 						       HONK_ERROR,
 						       "cannot write output"));
-	}
-	honk_buf_release(&h.buf);
+	honk_buf_release(&out);
 	honk_repo_free(repo);
 	return code;
 }

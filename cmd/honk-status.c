@@ -539,6 +539,17 @@ static void age(char *out, size_t n, int64_t since)
 		snprintf(out, n, "%lldd", (long long)(d / 86400));
 }
 
+static int no_rev(struct ctx *c)
+{
+	if (!c->cli->rev)
+		return 0;
+	honk_cli_error(
+		c->cli,
+		"--rev does not apply to %s: it reads main, the proposals and honk/state",
+		c->cli->nargs ? c->cli->args[0] : "the overview");
+	return HONK_EXIT_USAGE;
+}
+
 static int cmd_overview(struct ctx *c)
 {
 	struct honk_status s;
@@ -550,7 +561,7 @@ static int cmd_overview(struct ctx *c)
 		honk_cli_error(c->cli, "unknown command '%s'", c->cli->args[0]);
 		return HONK_EXIT_USAGE;
 	}
-	if ((code = load_status(c, &s, 0)) != 0)
+	if ((code = no_rev(c)) != 0 || (code = load_status(c, &s, 0)) != 0)
 		return code;
 	if (c->cli->json) {
 		honk_status_json(&out, &s);
@@ -645,6 +656,8 @@ static int cmd_overview(struct ctx *c)
 
 static int need_id(struct ctx *c)
 {
+	if (no_rev(c))
+		return HONK_EXIT_USAGE;
 	if (c->cli->nargs != 2) {
 		honk_cli_error(c->cli, "%s takes one migration id",
 			       c->cli->args[0]);
@@ -698,6 +711,8 @@ static int cmd_show(struct ctx *c)
 		       m->st->approved_by, m->st->approved);
 	if (m->reason)
 		printf("reason: %s\n", m->reason);
+	if (m->st && m->st->by)
+		printf("last decided by %s\n", m->st->by);
 	if (m->waits)
 		printf("waits on a person: %s\n", m->waits);
 	if (m->st && m->st->health.result)
@@ -768,52 +783,26 @@ done:
 	return code;
 }
 
-struct logout {
-	struct honk_buf buf;
-};
-
-static int on_log_commit(int64_t when, const char *actor, const char *commit,
-			 const char *message, void *payload)
-{
-	struct logout *l = payload;
-	struct honk_buf t = HONK_BUF_INIT;
-	const char *body = strstr(message, "\n\n"), *p, *end;
-
-	honk_time_format(&t, when);
-	honk_buf_addf(&l->buf, "%s  %.7s  %s\n", t.buf, commit, actor);
-	for (p = body ? body + 2 : ""; *p; p = end + (*end == '\n')) {
-		end = strchr(p, '\n');
-		if (!end)
-			end = p + strlen(p);
-		if (!strncmp(p, "Honk-", 5))
-			break;
-		if (end > p)
-			honk_buf_addf(&l->buf, "    %.*s\n", (int)(end - p), p);
-	}
-	honk_buf_release(&t);
-	return 0;
-}
-
 static int cmd_log(struct ctx *c)
 {
-	struct logout l;
+	struct honk_buf out = HONK_BUF_INIT;
 	int err, code;
 
 	if ((code = need_id(c)) != 0)
 		return code;
 	if ((err = honk_repo_open(&c->repo)) < 0)
 		return honk_cli_fail(c->cli, err);
-	honk_buf_init(&l.buf, 0);
-	err = honk_rollout_history(c->repo, c->cli->args[1],
-				   opts[OPT_CONSUMER].value, on_log_commit, &l);
+	err = honk_rollout_history_render(&out, c->repo, c->cli->args[1],
+					  opts[OPT_CONSUMER].value,
+					  c->cli->json);
 	if (err < 0) {
-		honk_buf_release(&l.buf);
+		honk_buf_release(&out);
 		return honk_cli_fail(c->cli, err);
 	}
-	code = fwrite(l.buf.buf, 1, l.buf.len, stdout) == l.buf.len
+	code = fwrite(out.buf, 1, out.len, stdout) == out.len
 		       ? 0
 		       : HONK_EXIT_SYSTEM;
-	honk_buf_release(&l.buf);
+	honk_buf_release(&out);
 	return code;
 }
 

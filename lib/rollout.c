@@ -50,6 +50,7 @@
 #include "error.h"
 #include "exec.h"
 #include "health.h"
+#include "json.h"
 #include "names.h"
 #include "plan.h"
 #include "sha1.h"
@@ -3237,5 +3238,128 @@ cleanup:
 	git_revwalk_free(walk);
 	honk_buf_release(&mkey);
 	honk_buf_release(&ckey);
+	return err;
+}
+
+struct render {
+	struct honk_buf *out;
+	struct honk_json j;
+	int json;
+	struct honk_repo *repo;
+};
+
+static int render_commit(int64_t when, const char *actor, const char *commit,
+			 const char *message, void *payload)
+{
+	struct render *h = payload;
+	struct honk_buf t = HONK_BUF_INIT, subject = HONK_BUF_INIT;
+	const char *body = strstr(message, "\n\n"), *p, *end;
+
+	honk_time_format(&t, when);
+	honk_buf_add(&subject, message, strcspn(message, "\n"));
+	if (h->json) {
+		honk_json_obj_begin(&h->j);
+		honk_json_kv_str(&h->j, "time", t.buf);
+		honk_json_kv_str(&h->j, "commit", commit);
+		honk_json_kv_str(&h->j, "actor", actor);
+		honk_json_kv_str(&h->j, "subject", subject.buf);
+		honk_json_key(&h->j, "lines");
+		honk_json_arr_begin(&h->j);
+	} else {
+		honk_buf_addf(h->out, "%s  %.7s  %s\n", t.buf, commit, actor);
+	}
+	/* the body's lines, without the trailers */
+	for (p = body ? body + 2 : ""; *p; p = end + (*end == '\n')) {
+		struct honk_buf line = HONK_BUF_INIT;
+
+		end = strchr(p, '\n');
+		if (!end)
+			end = p + strlen(p);
+		if (!strncmp(p, "Honk-", 5))
+			break;
+		if (end > p) {
+			honk_buf_add(&line, p, (size_t)(end - p));
+			if (h->json)
+				honk_json_str(&h->j, line.buf);
+			else
+				honk_buf_addf(h->out, "    %s\n", line.buf);
+		}
+		honk_buf_release(&line);
+	}
+	if (h->json) {
+		honk_json_arr_end(&h->j);
+		honk_json_obj_end(&h->j);
+	}
+	honk_buf_release(&t);
+	honk_buf_release(&subject);
+	return 0;
+}
+
+static int render_log(const char *path, const git_oid *blob, unsigned int mode,
+		      void *payload)
+{
+	struct render *h = payload;
+	struct honk_buf data = HONK_BUF_INIT;
+	int err;
+
+	(void)mode;
+	if ((err = honk_repo_read_blob(&data, h->repo, blob)) < 0)
+		return err;
+	if (h->json) {
+		honk_json_obj_begin(&h->j);
+		honk_json_kv_str(&h->j, "path", path);
+		honk_json_kv_str(&h->j, "log", data.buf);
+		honk_json_obj_end(&h->j);
+	} else {
+		honk_buf_addf(h->out, "\n==> %s <==\n", path);
+		honk_buf_add(h->out, data.buf, data.len);
+		if (data.len && data.buf[data.len - 1] != '\n')
+			honk_buf_addch(h->out, '\n');
+	}
+	honk_buf_release(&data);
+	return 0;
+}
+
+int honk_rollout_history_render(struct honk_buf *out, struct honk_repo *repo,
+				const char *id, const char *consumer, int json)
+{
+	struct render h;
+	int err;
+
+	memset(&h, 0, sizeof(h));
+	h.out = out;
+	h.json = json;
+	h.repo = repo;
+	if (json) {
+		honk_json_init(&h.j, out);
+		honk_json_obj_begin(&h.j);
+		honk_json_kv_str(&h.j, "migration", id);
+		honk_json_key(&h.j, "commits");
+		honk_json_arr_begin(&h.j);
+	}
+	err = honk_rollout_history(repo, id, consumer, render_commit, &h);
+	if (json) {
+		honk_json_arr_end(&h.j);
+		honk_json_key(&h.j, "logs");
+		honk_json_arr_begin(&h.j);
+	}
+	if (err == 0 && consumer) {
+		struct honk_source src = HONK_SOURCE_INIT;
+		struct honk_snapshot *snap = NULL;
+		struct honk_buf dir = HONK_BUF_INIT;
+
+		src.rev = STATE_REF;
+		honk_buf_addf(&dir, "logs/%s/%s/", id, consumer);
+		if ((err = honk_snapshot_open(&snap, repo, &src)) == 0)
+			err = honk_snapshot_foreach(snap, dir.buf, render_log,
+						    &h);
+		honk_snapshot_free(snap);
+		honk_buf_release(&dir);
+	}
+	if (json) {
+		honk_json_arr_end(&h.j);
+		honk_json_obj_end(&h.j);
+		honk_buf_addch(out, '\n');
+	}
 	return err;
 }

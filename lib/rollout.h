@@ -102,4 +102,15 @@ int honk_rollout_history(struct honk_repo *repo, const char *id,
 			 const char *consumer, honk_history_cb cb,
 			 void *payload);
 
+/*
+ * The history as people read it (time, commit, actor, then what
+ * happened, indented) or as JSON ({migration, commits: [{time, commit,
+ * actor, subject, lines}], logs: [{path, log}]}); with a consumer, also
+ * the whole output of each of its steps (logs/<id>/<consumer>/ on
+ * honk/state).
+ */
+int honk_rollout_history_render(struct honk_buf *out, struct honk_repo *repo,
+				const char *id, const char *consumer,
+				int json);
+
 #endif

@@ -426,7 +426,9 @@ static void summarize(struct honk_status *s, struct honk_status_mig *m)
 		m->waves = st->waves;
 		m->reason = st->reason;
 		m->gate_manual = st->gate_manual;
-		m->since = st->started_at ? st->started_at : st->approved_at;
+		m->since = st->started_at    ? st->started_at
+			   : st->approved_at ? st->approved_at
+					     : st->finished_at;
 		m->total = m->pending = 0;
 		for (i = 0; i < st->n; i++) {
 			const struct honk_cstate_entry *e = &st->consumers[i];
@@ -861,6 +863,7 @@ int honk_status_show_json(struct honk_buf *out, const struct honk_status *s,
 	if (m->st) {
 		honk_json_kv_str(&j, "approved", m->st->approved);
 		honk_json_kv_str(&j, "approved_by", m->st->approved_by);
+		honk_json_kv_str(&j, "by", m->st->by);
 		json_time(&j, "approved_at", m->st->approved_at);
 		json_time(&j, "finished_at", m->st->finished_at);
 		honk_json_key(&j, "health");
