@@ -6,10 +6,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "backstage.h"
 #include "buf.h"
 #include "catalog.h"
 #include "cli.h"
 #include "diag.h"
+#include "graph.h"
+#include "html.h"
 #include "json.h"
 #include "names.h"
 #include "parse.h"
@@ -37,6 +40,11 @@ static const char usage[] =
 	"   lint [--index | --rev REV]  report every catalog error as path:line:col: message\n"
 	"   datasets                    list datasets, versions, deprecations and consumers\n"
 	"   consumers                   list consumers and what they read and produce\n"
+	"   graph [DATASET] [--format F] [--depth N]\n"
+	"                               the dependency graph (of what is downstream of\n"
+	"                               DATASET): F is tree (default), dot, mermaid or json\n"
+	"   export backstage            the catalog as Backstage entities (YAML)\n"
+	"   html [-o FILE]              the overview as one self-contained HTML page\n"
 	"\n"
 	"options:\n"
 	"   -C DIR                      run as if started in DIR\n"
@@ -46,6 +54,9 @@ static const char usage[] =
 	"   --reason R                  approve, reject: why, for the record\n"
 	"   --actor NAME                approve, reject: who (default: git config\n"
 	"                               user.name and user.email)\n"
+	"   --format F                  graph: tree, dot, mermaid or json\n"
+	"   --depth N                   graph: levels below DATASET (0: all)\n"
+	"   -o, --output FILE           html: write FILE (atomically), not stdout\n"
 	"   --remote NAME, --no-remote  remote to use (read commands do not fetch)\n"
 	"   --json                      machine-readable output on stdout\n"
 	"   -q, --quiet                 no summary on stderr\n"
@@ -57,13 +68,24 @@ static const char usage[] =
 	"exit status: 0 ok, 1 found something, 2 usage, 3 invalid input,\n"
 	"4 conflict or busy, 5 git, I/O or system error\n";
 
-enum { OPT_INDEX, OPT_CONSUMER, OPT_REASON, OPT_ACTOR };
+enum {
+	OPT_INDEX,
+	OPT_CONSUMER,
+	OPT_REASON,
+	OPT_ACTOR,
+	OPT_FORMAT,
+	OPT_DEPTH,
+	OPT_OUTPUT
+};
 
 static struct honk_opt opts[] = {
 	HONK_OPT("index", 0, 0),
 	HONK_OPT("consumer", 0, 1),
 	HONK_OPT("reason", 0, 1),
 	HONK_OPT("actor", 0, 1),
+	HONK_OPT("format", 0, 1),   /* graph */
+	HONK_OPT("depth", 0, 1),    /* graph */
+	HONK_OPT("output", 'o', 1), /* html */
 	HONK_OPT_END,
 };
 
@@ -179,7 +201,7 @@ static int cmd_lint(struct ctx *c)
 }
 
 /* Views need a valid catalog; report like lint and stop otherwise. */
-static int load_for_view(struct ctx *c)
+static int open_view(struct ctx *c)
 {
 	int err = open_catalog(c, 0);
 
@@ -197,6 +219,15 @@ static int load_for_view(struct ctx *c)
 	}
 	if (err < 0)
 		return honk_cli_fail(c->cli, err);
+	return 0;
+}
+
+static int load_for_view(struct ctx *c)
+{
+	int code = open_view(c);
+
+	if (code)
+		return code;
 	if (c->cli->nargs > 1) {
 		honk_cli_error(c->cli, "%s takes no arguments",
 			       c->cli->args[0]);
@@ -862,6 +893,154 @@ static int cmd_reject(struct ctx *c)
 	return decision(c, 0);
 }
 
+/* ---- graph, export backstage, html ---- */
+
+/* Write b to stdout and free it. */
+static int write_out(struct honk_cli *cli, struct honk_buf *b)
+{
+	int failed = fwrite(b->buf, 1, b->len, stdout) != b->len;
+
+	honk_buf_release(b);
+	if (failed)
+		return honk_cli_fail(cli,
+				     honk_error_errno(HONK_ERROR,
+						      "cannot write output"));
+	return 0;
+}
+
+static int cmd_graph(struct ctx *c)
+{
+	static const char *const formats[] = { "tree", "dot", "mermaid", "json",
+					       NULL };
+	struct honk_graph_opts o = HONK_GRAPH_OPTS_INIT;
+	struct honk_graph g = HONK_GRAPH_INIT;
+	struct honk_buf out = HONK_BUF_INIT;
+	const char *fmt = opts[OPT_FORMAT].value;
+	int64_t depth = 0;
+	int f, err, code;
+
+	if (!fmt)
+		fmt = c->cli->json ? "json" : "tree";
+	for (f = 0; formats[f] && strcmp(formats[f], fmt); f++)
+		;
+	if (!formats[f] || (c->cli->json && f != 3)) {
+		honk_cli_error(
+			c->cli,
+			formats[f]
+				? "--json is --format json, not %s"
+				: "--format must be tree, dot, mermaid or json, not '%s'",
+			fmt);
+		return HONK_EXIT_USAGE;
+	}
+	if (opts[OPT_DEPTH].value &&
+	    honk_parse_int(&depth, opts[OPT_DEPTH].value, 0, 1000000) < 0) {
+		honk_cli_error(c->cli, "--depth: %s", honk_error_last());
+		return HONK_EXIT_USAGE;
+	}
+	if (c->cli->nargs > 2) {
+		honk_cli_error(c->cli, "graph takes at most one dataset");
+		return HONK_EXIT_USAGE;
+	}
+	if (c->cli->nargs == 2) {
+		if (honk_name_check("dataset", c->cli->args[1]) < 0) {
+			honk_cli_error(c->cli, "%s", honk_error_last());
+			return HONK_EXIT_USAGE;
+		}
+		o.dataset = c->cli->args[1];
+	}
+	o.depth = (unsigned)depth;
+	if ((code = open_view(c)) != 0)
+		return code;
+	if ((err = honk_graph_build(&g, &c->cat, &o)) < 0)
+		return honk_cli_fail(c->cli, err);
+	switch (f) {
+	case 0:
+		err = honk_graph_tree(&out, &g);
+		break;
+	case 1:
+		err = honk_graph_dot(&out, &g);
+		break;
+	case 2:
+		err = honk_graph_mermaid(&out, &g);
+		break;
+	default:
+		err = honk_graph_json(&out, &g);
+	}
+	honk_graph_release(&g);
+	if (err < 0) {
+		honk_buf_release(&out);
+		return honk_cli_fail(c->cli, err);
+	}
+	return write_out(c->cli, &out);
+}
+
+static int cmd_export(struct ctx *c)
+{
+	struct honk_buf out = HONK_BUF_INIT;
+	int err, code;
+
+	if (c->cli->nargs != 2 || strcmp(c->cli->args[1], "backstage")) {
+		honk_cli_error(c->cli,
+			       "export takes one format: export backstage");
+		return HONK_EXIT_USAGE;
+	}
+	if (c->cli->json) {
+		honk_cli_error(c->cli, "export backstage writes YAML; "
+				       "--json does not apply");
+		return HONK_EXIT_USAGE;
+	}
+	if ((code = open_view(c)) != 0)
+		return code;
+	if ((err = honk_backstage_export(&out, &c->cat)) < 0) {
+		honk_buf_release(&out);
+		return honk_cli_fail(c->cli, err);
+	}
+	return write_out(c->cli, &out);
+}
+
+static int cmd_html(struct ctx *c)
+{
+	struct honk_html_opts o = HONK_HTML_OPTS_INIT;
+	struct honk_status s;
+	struct honk_buf out = HONK_BUF_INIT;
+	const char *path = opts[OPT_OUTPUT].value;
+	int err, code;
+
+	if (c->cli->nargs != 1) {
+		honk_cli_error(c->cli, "html takes no arguments");
+		return HONK_EXIT_USAGE;
+	}
+	if (c->cli->json || c->cli->rev) {
+		honk_cli_error(c->cli,
+			       "%s does not apply to html (the page "
+			       "shows main)",
+			       c->cli->json ? "--json" : "--rev");
+		return HONK_EXIT_USAGE;
+	}
+	if (path && !*path) {
+		honk_cli_error(c->cli, "--output needs a file name");
+		return HONK_EXIT_USAGE;
+	}
+	if ((code = load_status(c, &s)) != 0)
+		return code;
+	o.now = now_ms();
+	err = honk_html_render(&out, &s, &o);
+	honk_status_release(&s);
+	if (err < 0) {
+		honk_buf_release(&out);
+		return honk_cli_fail(c->cli, err);
+	}
+	if (!path)
+		return write_out(c->cli, &out);
+	err = honk_file_write_atomic(path, out.buf, out.len);
+	honk_buf_release(&out);
+	if (err < 0)
+		return honk_cli_fail(c->cli, err);
+	if (c->cli->verbose)
+		fprintf(stderr, "%s: wrote %s\n", c->cli->prog, path);
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(struct ctx *c);
@@ -874,6 +1053,9 @@ static const struct {
 	{ "lint", cmd_lint, 1u << OPT_INDEX },
 	{ "datasets", cmd_datasets, 0 },
 	{ "consumers", cmd_consumers, 0 },
+	{ "graph", cmd_graph, 1u << OPT_FORMAT | 1u << OPT_DEPTH },
+	{ "export", cmd_export, 0 },
+	{ "html", cmd_html, 1u << OPT_OUTPUT },
 };
 
 int main(int argc, char **argv)
