@@ -1021,7 +1021,7 @@ static int cmd_html(struct ctx *c)
 		honk_cli_error(c->cli, "--output needs a file name");
 		return HONK_EXIT_USAGE;
 	}
-	if ((code = load_status(c, &s)) != 0)
+	if ((code = load_status(c, &s, 0)) != 0)
 		return code;
 	o.now = now_ms();
 	err = honk_html_render(&out, &s, &o);
