@@ -676,17 +676,42 @@ static void write_manual(struct honk_ywriter *w,
 	honk_yw_map_end(w);
 }
 
+/*
+ * The length of the line break at data[off], as libyaml reads breaks
+ * (its line numbers are what we are given): "\r\n", a lone "\r", "\n",
+ * NEL, LS and PS; 0 when there is none.
+ */
+static size_t line_break(const char *data, size_t len, size_t off)
+{
+	const unsigned char *p = (const unsigned char *)data + off;
+	size_t left = len - off;
+
+	if (p[0] == '\r')
+		return left > 1 && p[1] == '\n' ? 2 : 1;
+	if (p[0] == '\n')
+		return 1;
+	if (p[0] == 0xc2 && left > 1 && p[1] == 0x85)
+		return 2;
+	if (p[0] == 0xe2 && left > 2 && p[1] == 0x80 &&
+	    (p[2] == 0xa8 || p[2] == 0xa9))
+		return 3;
+	return 0;
+}
+
 /* The byte offset where line (1-based) starts, or len past the end. */
 static size_t line_start(const char *data, size_t len, unsigned line)
 {
-	size_t off = 0;
-	const char *nl;
+	size_t off = 0, brk;
 
-	while (--line > 0) {
-		nl = memchr(data + off, '\n', len - off);
-		if (!nl)
+	while (line > 1) {
+		if (off >= len)
 			return len;
-		off = (size_t)(nl - data) + 1;
+		if ((brk = line_break(data, len, off))) {
+			off += brk;
+			line--;
+		} else {
+			off++;
+		}
 	}
 	return off;
 }
