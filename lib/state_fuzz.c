@@ -4,7 +4,9 @@
  * anyone who can push there). It is read strictly; a state that reads is
  * written, and what honk writes must read back to the same state and
  * write the same bytes again: the file has one spelling per state. A copy
- * of the state writes the same bytes too.
+ * of the state writes the same bytes too. Read from honk/state, the same
+ * text is accepted as state/<id>.yaml of the migration it names, and as
+ * no other file.
  *
  * Refusals are the expected outcome; a crash, leak, hang or sanitizer
  * report is a bug, and so is a broken promise above, which aborts. So is
@@ -49,9 +51,33 @@ static void write_or_abort(struct honk_buf *out, const struct honk_mstate *s)
 		abort();
 }
 
+/* The text as state/<id>.yaml, and as another migration's file. */
+static void check_paths(const struct honk_mstate *s, const uint8_t *data,
+			size_t size)
+{
+	struct honk_diags d = HONK_DIAGS_INIT;
+	struct honk_buf path = HONK_BUF_INIT;
+	struct honk_mstate t;
+	const char *other = strcmp(s->id, "a.b") ? "state/a.b.yaml"
+						 : "state/a.c.yaml";
+
+	if (honk_path_state(&path, s->id) != 0 ||
+	    honk_mstate_parse(&t, path.buf, (const char *)data, size, &d) != 0)
+		abort();
+	honk_mstate_release(&t);
+	if (honk_mstate_parse(&t, other, (const char *)data, size, &d) !=
+		    HONK_EINVALID ||
+	    d.n != 1 || !strstr(d.v[0].msg, "belongs in"))
+		abort();
+	check_diags(&d, other, size);
+	honk_buf_release(&path);
+	honk_diags_release(&d);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char path[] = "state/plays.user_plays.v3-v4.yaml";
+	/* no directory: the file need not be the one its migration names */
+	static const char path[] = "fuzz.yaml";
 	struct honk_diags d = HONK_DIAGS_INIT;
 	struct honk_mstate s, back, copy;
 	struct honk_buf one = HONK_BUF_INIT, two = HONK_BUF_INIT;
@@ -66,6 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (d.n || !s.id)
 		abort();
+	check_paths(&s, data, size);
 	write_or_abort(&one, &s);
 	if (honk_mstate_parse(&back, path, one.buf, one.len, &d) != 0)
 		abort(); /* what honk writes must read again */
