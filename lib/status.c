@@ -127,22 +127,57 @@ static int add_conflict(struct honk_status *s, const char *kind,
 	return 0;
 }
 
-/* Keep a parsed plan for the life of s (its address stays). */
-static struct honk_planfile *keep_plan(struct honk_status *s, const char *path,
-				       const char *data, size_t len)
+/*
+ * A plan or state file that cannot be read, of migration id (NULL when
+ * the file name names none): a conflict with its first problem, and the
+ * migration marked invalid, so no view passes it off as approved, not
+ * started, or anything else it cannot know.
+ */
+static int mark_invalid(struct honk_status *s, const char *id,
+			const char *where, const char *path,
+			const struct honk_diags *d)
+{
+	struct honk_status_mig *m;
+	int err;
+
+	if (d->n)
+		err = add_conflict(s, "invalid", "%s%s:%u:%u: %s", where,
+				   d->v[0].path, d->v[0].line, d->v[0].col,
+				   d->v[0].msg);
+	else
+		err = add_conflict(s, "invalid", "%s%s: cannot be read", where,
+				   path);
+	if (err < 0)
+		return oom();
+	if (!id)
+		return 0;
+	if (!(m = mig_for(s, id)))
+		return oom();
+	if (!m->invalid)
+		m->invalid = s->conflicts[s->nconflicts - 1].detail;
+	return 0;
+}
+
+/*
+ * Keep a parsed plan for the life of s (its address stays). NULL when it
+ * cannot be read (*err HONK_EINVALID: marked invalid) or on error.
+ */
+static struct honk_planfile *keep_plan(struct honk_status *s, const char *id,
+				       const char *path, const char *data,
+				       size_t len, int *err)
 {
 	struct honk_planfile *pf, **v;
 	struct honk_diags d = HONK_DIAGS_INIT;
-	int err;
 
-	if (!(pf = malloc(sizeof(*pf))))
+	if (!(pf = malloc(sizeof(*pf)))) {
+		*err = oom();
 		return NULL;
-	err = honk_planfile_parse(pf, path, data, len, &d);
-	if (err == HONK_EINVALID && d.n)
-		add_conflict(s, "invalid", "%s:%u:%u: %s", d.v[0].path,
-			     d.v[0].line, d.v[0].col, d.v[0].msg);
+	}
+	*err = honk_planfile_parse(pf, path, data, len, &d);
+	if (*err == HONK_EINVALID && mark_invalid(s, id, "", path, &d) < 0)
+		*err = HONK_ERROR;
 	honk_diags_release(&d);
-	if (err < 0) {
+	if (*err < 0) {
 		free(pf);
 		return NULL;
 	}
@@ -150,6 +185,7 @@ static struct honk_planfile *keep_plan(struct honk_status *s, const char *path,
 	if (!v) {
 		honk_planfile_release(pf);
 		free(pf);
+		*err = oom();
 		return NULL;
 	}
 	s->plans = v;
@@ -183,7 +219,11 @@ static int on_plan(const char *path, const git_oid *blob, unsigned int mode,
 	if ((err = honk_repo_read_blob(&w->data, w->repo, blob)) < 0)
 		return err;
 	honk_buf_add(&id, name, len - 5);
-	pf = keep_plan(w->s, path, w->data.buf, w->data.len);
+	pf = keep_plan(w->s, id.buf, path, w->data.buf, w->data.len, &err);
+	if (err < 0 && err != HONK_EINVALID) {
+		honk_buf_release(&id);
+		return err;
+	}
 	if (pf) {
 		if (!(m = mig_for(w->s, id.buf))) {
 			honk_buf_release(&id);
@@ -214,12 +254,21 @@ static int on_state(const char *path, const git_oid *blob, unsigned int mode,
 	if ((err = honk_repo_read_blob(&w->data, w->repo, blob)) < 0)
 		return err;
 	err = honk_mstate_parse(&st, path, w->data.buf, w->data.len, &d);
-	if (err == HONK_EINVALID && d.n)
-		add_conflict(s, "invalid", "honk/state:%s:%u:%u: %s",
-			     d.v[0].path, d.v[0].line, d.v[0].col, d.v[0].msg);
+	if (err == HONK_EINVALID) {
+		/* whose it is, the file's name says: state/<id>.yaml */
+		char id[HONK_NAME_MAX + 1];
+		int named = honk_name_valid(name, len - 5);
+
+		if (named) {
+			memcpy(id, name, len - 5);
+			id[len - 5] = '\0';
+		}
+		err = mark_invalid(s, named ? id : NULL, "honk/state:", path,
+				   &d);
+		honk_diags_release(&d);
+		return err;
+	}
 	honk_diags_release(&d);
-	if (err == HONK_EINVALID)
-		return 0;
 	if (err < 0)
 		return err;
 	if (s->nstates % 64 == 0) {
@@ -263,9 +312,18 @@ static int load_proposals(struct honk_status *s, struct honk_repo *repo,
 		honk_buf_reset(&path);
 		honk_buf_reset(&data);
 		honk_path_migration(&path, id);
+		pf = NULL;
 		if (snap_at(&snap, repo, tip) == 0 &&
-		    honk_snapshot_read(&data, snap, path.buf) == 0 &&
-		    (pf = keep_plan(s, path.buf, data.buf, data.len))) {
+		    honk_snapshot_read(&data, snap, path.buf) == 0) {
+			pf = keep_plan(s, id, path.buf, data.buf, data.len,
+				       &err);
+			if (err == HONK_EINVALID) {
+				err = 0;
+				if ((m = mig_for(s, id)))
+					m->proposed = 1;
+			}
+		}
+		if (pf) {
 			if (!(m = mig_for(s, id))) {
 				err = oom();
 			} else {
@@ -541,9 +599,15 @@ int honk_status_load(struct honk_status *s, struct honk_repo *repo,
 		m->proposed = 0;
 	}
 	for (i = 0; i < s->nmigs; i++) {
-		if (!s->migs[i].phase)
-			s->migs[i].phase = "approved";
-		summarize(s, &s->migs[i]);
+		struct honk_status_mig *m = &s->migs[i];
+
+		if (!m->phase)
+			m->phase = "approved";
+		summarize(s, m);
+		if (m->invalid) {
+			m->phase = "invalid";
+			m->waits = "a file of it cannot be read: see conflicts";
+		}
 	}
 	qsort(s->migs, s->nmigs, sizeof(*s->migs), by_id);
 	deadlines_and_conflicts(s, o);
@@ -609,6 +673,7 @@ static void mig_json(struct honk_json *j, const struct honk_status_mig *m)
 	honk_json_kv_int(j, "from", m->from);
 	honk_json_kv_int(j, "to", m->to);
 	honk_json_kv_str(j, "phase", m->phase);
+	honk_json_kv_str(j, "invalid", m->invalid);
 	honk_json_kv_str(j, "verdict", m->verdict);
 	honk_json_kv_int(j, "wave", m->wave);
 	honk_json_kv_int(j, "waves", m->waves);
