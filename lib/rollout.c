@@ -2909,8 +2909,15 @@ static int apply_verb(struct honk_mstate *st, const struct honk_verb_opts *o,
 		if (st->phase != HONK_PHASE_ROLLING_OUT)
 			return verb_error(st->id, name, "it is %s",
 					  honk_phase_names[st->phase]);
+		/*
+		 * The wait is over as of now. Not 0: the runner would take a
+		 * wave with no wait recorded for one whose wait is still to
+		 * be decided, and set the manual gate again.
+		 */
 		st->gate_manual = 0;
-		st->not_before = 0;
+		st->not_before = honk_clock_now(o->clock);
+		if (st->not_before < 1000)
+			st->not_before = 1000;
 		if (o->full) {
 			st->full = 1;
 			honk_buf_addstr(
