@@ -592,8 +592,18 @@ int honk_planfile_parse(struct honk_planfile *out, const char *path,
 		goto done;
 	/* the id is derived, never chosen: it names files and refs */
 	if ((err = honk_migration_id(&want, out->dataset, (long)out->from,
-				     (long)out->to)) < 0)
+				     (long)out->to)) < 0) {
+		/* a dataset name near the limit leaves no room for an id */
+		if (err == HONK_EINVALID) {
+			const struct honk_ynode *m =
+				honk_ymap_get(doc.root, "migration");
+
+			honk_diag_add(diags, path, m->line, m->col, "%s",
+				      honk_error_last());
+			err = 0;
+		}
 		goto done;
+	}
 	if (strcmp(want.buf, out->id)) {
 		const struct honk_ynode *m =
 			honk_ymap_get(doc.root, "migration");

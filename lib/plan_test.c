@@ -230,6 +230,14 @@ static void plan_file_errors_have_positions(void **state)
 		"migration: plays.p.v3-v4\ndataset: plays.p\nfrom: 3\nto: 4\n"
 		"consumers: [{consumer: a, impact: breaking}, {consumer: a, impact: relocate}]\n",
 		"consumer 'a' is listed twice");
+	/* a dataset name that leaves no room for the id: said, at the id */
+	expect_bad_plan(
+		"p.yaml",
+		"migration: x\ndataset: "
+		"d.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n"
+		"from: 1\nto: 2\nconsumers: []\n",
+		"p.yaml:1:12: migration id 'd.xxx");
 }
 
 /* honk's manual items are replaced, people's kept, the rest untouched. */
