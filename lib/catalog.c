@@ -336,8 +336,14 @@ static int k_s_honk(struct honk_yctx *c, const struct honk_ynode *n, void *obj)
 
 static int k_s_main(struct honk_yctx *c, const struct honk_ynode *n, void *obj)
 {
-	return honk_y_name(c, n, "branch",
-			   &((struct honk_settings *)obj)->main);
+	const char **branch = &((struct honk_settings *)obj)->main;
+
+	if (honk_y_name(c, n, "branch", branch) < 0)
+		return HONK_EINVALID;
+	if (!honk_branch_name_valid(*branch))
+		return honk_yerror(c, n, "'%s' is not a valid branch name",
+				   *branch);
+	return 0;
 }
 
 static int k_s_remote(struct honk_yctx *c, const struct honk_ynode *n,

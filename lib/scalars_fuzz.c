@@ -17,8 +17,9 @@
  *                and reads back to the same second
  *   names        the allowlist matches a plain reading of the grammar,
  *                honk_name_valid() and honk_name_check() agree, a valid
- *                name makes valid paths and refs, and a dataset id and
- *                its file name convert into each other
+ *                name makes valid paths and refs (or, ending in ".lock",
+ *                is refused as one), and a dataset id and its file name
+ *                convert into each other
  *   branches     what honk takes for a branch name, libgit2 takes too,
  *                and it never starts with '-'
  *
@@ -282,12 +283,23 @@ static void fuzz_name(const char *s, const uint8_t *raw, size_t rawlen)
 		honk_buf_release(&b);
 		return;
 	}
-	if (honk_ref_proposal(&b, s) < 0 || strncmp(b.buf, "refs/heads/", 11) ||
-	    !honk_branch_name_valid(b.buf + 11) || !git_branch_ok(b.buf + 11))
-		abort();
-	if (honk_ref_consumer_branch(&b, s) < 0 ||
-	    !honk_branch_name_valid(b.buf + 11) || !git_branch_ok(b.buf + 11))
-		abort();
+	/* a branch, unless git would refuse it (a name ending in .lock) */
+	if (len >= 5 && !strcmp(s + len - 5, ".lock")) {
+		if (honk_ref_proposal(&b, s) != HONK_EINVALID ||
+		    honk_ref_consumer_branch(&b, s) != HONK_EINVALID)
+			abort();
+		check_error();
+	} else {
+		if (honk_ref_proposal(&b, s) < 0 ||
+		    strncmp(b.buf, "refs/heads/", 11) ||
+		    !honk_branch_name_valid(b.buf + 11) ||
+		    !git_branch_ok(b.buf + 11))
+			abort();
+		if (honk_ref_consumer_branch(&b, s) < 0 ||
+		    !honk_branch_name_valid(b.buf + 11) ||
+		    !git_branch_ok(b.buf + 11))
+			abort();
+	}
 	if (honk_path_migration(&b, s) < 0 || strstr(b.buf, "..") ||
 	    strcmp(b.buf + b.len - 5, ".yaml"))
 		abort();
