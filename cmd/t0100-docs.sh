@@ -80,7 +80,8 @@ if command -v bash >/dev/null 2>&1; then
 		echo "${COMPREPLY[*]}"
 		EOF
 		bash complete.bash "$comp/honk.bash" >out &&
-		printf "%s\n" "lint datasets consumers" "--index" "diff impact check scan" \
+		printf "%s\n" "show log approve reject lint datasets consumers" "--index" \
+			"diff impact check scan" \
 			"forward full forward_transitive full_transitive" >expect &&
 		test_cmp expect out
 	'

@@ -42,7 +42,7 @@ _honk_status()
 	local cur prev words cword
 	_honk_words
 
-	local commands="lint datasets consumers"
+	local commands="show log approve reject lint datasets consumers"
 	local common="-C --rev --remote --no-remote --json -q --quiet -v --verbose --color= -h --help --version"
 
 	_honk_common && return
@@ -69,6 +69,8 @@ _honk_status()
 	fi
 	case $command in
 	lint) COMPREPLY=($(compgen -W "--index $common" -- "$cur")) ;;
+	log) COMPREPLY=($(compgen -W "--consumer $common" -- "$cur")) ;;
+	approve | reject) COMPREPLY=($(compgen -W "--reason --actor $common" -- "$cur")) ;;
 	*) COMPREPLY=($(compgen -W "$common" -- "$cur")) ;;
 	esac
 } &&
