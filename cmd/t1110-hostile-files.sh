@@ -143,6 +143,19 @@ test_expect_success 'a runner leaves a corrupted state as it is and rolls the ot
 	! grep "Honk-Migration: plays.user_plays.v3-v4" log
 '
 
+test_expect_success 'the detection run does not propose a migration whose state cannot be read' '
+	make_case states unknown-key &&
+	git -C case rm -q migrations/plays.user_plays.v3-v4.yaml &&
+	git -C case commit -q -m "the plan is not approved after all" &&
+	git -C case rev-parse honk/state:state/plays.user_plays.v3-v4.yaml >before &&
+	honk-detect -C case >out 2>err &&
+	cat out err &&
+	grep "^left-alone  *plays.user_plays.v3-v4: its state cannot be read (honk/state:state/plays.user_plays.v3-v4.yaml:7:1: unknown key .wav. in a migration.s state, did you mean .wave.?); honk-detect does not propose it until a person fixes it$" out &&
+	test_must_fail git -C case rev-parse --verify -q honk/propose/plays.user_plays.v3-v4 &&
+	git -C case rev-parse honk/state:state/plays.user_plays.v3-v4.yaml >after &&
+	test_cmp before after
+'
+
 test_expect_success 'diff of hostile schema files, one per format: exit 3 with positions' '
 	cp "$hostile/schema-avro-recursive/files/schemas/e.avsc" rec.avsc &&
 	cp "$hostile/schema-jsonschema-recursive-ref/files/schemas/e.json" ref.json &&
