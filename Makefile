@@ -126,7 +126,8 @@ fuzz: $(FUZZ_PROGS)
 		mkdir -p testdata/fuzz/$$name; \
 		echo "fuzz: $$name for $(FUZZ_SECONDS)s"; \
 		./$$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
-			-artifact_prefix=testdata/fuzz/ testdata/fuzz/$$name || exit 1; \
+			-print_final_stats=1 -artifact_prefix=testdata/fuzz/ \
+			testdata/fuzz/$$name || exit 1; \
 	done
 
 demo: $(PROGRAMS)

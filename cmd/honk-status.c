@@ -549,7 +549,7 @@ static const char *phase_color(const char *phase)
 	if (!strcmp(phase, "paused") || !strcmp(phase, "proposed"))
 		return "\033[33m";
 	if (!strcmp(phase, "failed") || !strcmp(phase, "rolling-back") ||
-	    !strcmp(phase, "rolled-back"))
+	    !strcmp(phase, "rolled-back") || !strcmp(phase, "invalid"))
 		return "\033[31m";
 	if (!strcmp(phase, "rolling-out"))
 		return "\033[36m";
@@ -581,6 +581,24 @@ static int no_rev(struct ctx *c)
 	return HONK_EXIT_USAGE;
 }
 
+/*
+ * Each file the view could not read, on stderr as an error: the view is
+ * still printed (the rest of it helps), but the exit status is 3.
+ */
+static int report_invalid(struct ctx *c, const struct honk_status *s)
+{
+	size_t i;
+	int code = 0;
+
+	for (i = 0; i < s->nconflicts; i++) {
+		if (strcmp(s->conflicts[i].kind, "invalid"))
+			continue;
+		honk_cli_error(c->cli, "%s", s->conflicts[i].detail);
+		code = HONK_EXIT_INVALID;
+	}
+	return code;
+}
+
 static int cmd_overview(struct ctx *c)
 {
 	struct honk_status s;
@@ -596,9 +614,11 @@ static int cmd_overview(struct ctx *c)
 		return code;
 	if (c->cli->json) {
 		honk_status_json(&out, &s);
-		honk_status_release(&s);
 		if (fwrite(out.buf, 1, out.len, stdout) != out.len)
 			code = HONK_EXIT_SYSTEM;
+		else
+			code = report_invalid(c, &s);
+		honk_status_release(&s);
 		honk_buf_release(&out);
 		return code;
 	}
@@ -680,6 +700,8 @@ static int cmd_overview(struct ctx *c)
 			       s.conflicts[i].kind, color ? "\033[0m" : "",
 			       s.conflicts[i].detail);
 	}
+	if (code == 0)
+		code = report_invalid(c, &s);
 	honk_status_release(&s);
 	honk_buf_release(&tmp);
 	return code;
@@ -719,6 +741,12 @@ static int cmd_show(struct ctx *c)
 				HONK_ENOTFOUND,
 				"no migration %s: not proposed, approved or rolled out",
 				c->cli->args[1]));
+	}
+	if (m->invalid) {
+		/* its plan or state cannot be read: nothing to show is true */
+		honk_cli_error(c->cli, "%s", m->invalid);
+		honk_status_release(&s);
+		return HONK_EXIT_INVALID;
 	}
 	if (c->cli->json) {
 		honk_status_show_json(&out, &s, m);

@@ -77,6 +77,30 @@ test_expect_success 'a run with nothing to do writes nothing' '
 	test_cmp before after
 '
 
+test_expect_success 'wave_gap: manual waits after a wave; promote starts the next' '
+	catalog pm 3 "  waves: [1, 100%]
+  wave_gap: manual
+  apply: [./ops/apply.sh]
+" &&
+	: >log &&
+	honk-rollout -C pm run $id >out &&
+	grep "^waiting  *$id: wave 1 done; honk-rollout promote $id starts wave 2" out &&
+	test $(grep -c "^apply " log) -eq 1 &&
+	state pm >st &&
+	grep "^gate: manual$" st &&
+	honk-rollout -C pm run $id >out &&
+	test $(grep -c "^apply " log) -eq 1 &&
+	honk-rollout -C pm promote $id >out &&
+	grep "$id: the wait after wave 1 skipped" out &&
+	honk-rollout -C pm run $id >out &&
+	grep "^wave  *$id: wave 2 of 2" out &&
+	grep "^completed  *$id" out &&
+	test $(grep -c "^apply " log) -eq 3 &&
+	state pm >st &&
+	grep "^phase: completed$" st &&
+	! grep "^gate:" st
+'
+
 test_expect_success 'an unhealthy wave pauses (exit 1) and notifies; fixed, resume finishes' '
 	printf "cpu=0.95\nlatency_p99_ms=100\n" >metrics &&
 	catalog hl 3 "  waves: [1, 100%]

@@ -153,12 +153,16 @@ static int map_field(struct honk_yctx *c, const struct honk_ynode *n,
 			return HONK_EINVALID;
 	}
 	if (elem->type == HONK_T_RECORD) {
+		const struct honk_ynode *sub = honk_ymap_get(n, "fields");
+
 		if (depth >= 15)
 			return honk_yerror(
 				c, n,
 				"records nested deeper than BigQuery's 15 levels");
-		return map_fields(c, honk_ymap_get(n, "fields"), &elem->fields,
-				  &elem->nfields, depth + 1);
+		if (!sub)
+			return honk_yerror(c, n, "a RECORD needs its 'fields'");
+		return map_fields(c, sub, &elem->fields, &elem->nfields,
+				  depth + 1);
 	}
 	if (honk_ymap_get(n, "fields"))
 		return honk_yerror(c, honk_ymap_get(n, "fields"),

@@ -336,8 +336,14 @@ static int k_s_honk(struct honk_yctx *c, const struct honk_ynode *n, void *obj)
 
 static int k_s_main(struct honk_yctx *c, const struct honk_ynode *n, void *obj)
 {
-	return honk_y_name(c, n, "branch",
-			   &((struct honk_settings *)obj)->main);
+	const char **branch = &((struct honk_settings *)obj)->main;
+
+	if (honk_y_name(c, n, "branch", branch) < 0)
+		return HONK_EINVALID;
+	if (!honk_branch_name_valid(*branch))
+		return honk_yerror(c, n, "'%s' is not a valid branch name",
+				   *branch);
+	return 0;
 }
 
 static int k_s_remote(struct honk_yctx *c, const struct honk_ynode *n,
@@ -953,6 +959,34 @@ static int is_yaml_path(struct loadctx *l, const char *path, unsigned mode)
 	       mode == GIT_FILEMODE_BLOB_EXECUTABLE;
 }
 
+/*
+ * A dataset's migration ids, <id>.v<from>-v<to>, are names too: an id so
+ * long that they cannot be made would stop every detection run, so it is
+ * refused here. The longest is from the last but one version to the last.
+ */
+static void migration_ids_fit(struct honk_yctx *c,
+			      const struct honk_ynode *root,
+			      const struct honk_dataset *ds)
+{
+	struct honk_buf id = HONK_BUF_INIT;
+	const struct honk_version *a, *b;
+	const struct honk_ynode *at;
+
+	if (!ds->id || ds->nversions < 2)
+		return;
+	a = &ds->versions[ds->nversions - 2];
+	b = &ds->versions[ds->nversions - 1];
+	if (a->version >= 0 && b->version > a->version &&
+	    honk_migration_id(&id, ds->id, (long)a->version,
+			      (long)b->version) == HONK_EINVALID) {
+		at = honk_ymap_get(root, "dataset");
+		honk_yerror(c, at ? at : root,
+			    "dataset id too long for its migration ids: %s",
+			    honk_error_last());
+	}
+	honk_buf_release(&id);
+}
+
 static int load_dataset(const char *path, const git_oid *blob,
 			unsigned int mode, void *payload)
 {
@@ -988,6 +1022,7 @@ static int load_dataset(const char *path, const git_oid *blob,
 		honk_ymap_walk(&c, root, "a dataset", dataset_keys,
 			       sizeof(dataset_keys) / sizeof(dataset_keys[0]),
 			       &dc);
+		migration_ids_fit(&c, root, ds);
 		/* keep it even if broken: consumers referring to it are fine */
 		cat->ndatasets++;
 	}

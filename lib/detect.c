@@ -249,8 +249,10 @@ static int keep_manual(struct honk_buf *yaml, const char *path,
 }
 
 /*
- * 1 when honk/state records the migration as rejected (why in out), 0
- * when not, or a negative error.
+ * 1 when honk/state records the migration as rejected (why in out), 2
+ * when its state file cannot be read (where and why in out: whether a
+ * person rejected it is not known, so it is left alone), 0 when neither,
+ * or a negative error.
  */
 static int rejected(struct run *r, const char *id, struct honk_buf *out)
 {
@@ -271,7 +273,17 @@ static int rejected(struct run *r, const char *id, struct honk_buf *out)
 	}
 	if (err < 0)
 		goto cleanup;
-	if (honk_mstate_parse(&st, path.buf, text.buf, text.len, &d) == 0) {
+	err = honk_mstate_parse(&st, path.buf, text.buf, text.len, &d);
+	if (err == HONK_EINVALID) {
+		if (d.n)
+			honk_buf_addf(out, "honk/state:%s:%u:%u: %s",
+				      d.v[0].path, d.v[0].line, d.v[0].col,
+				      d.v[0].msg);
+		else
+			honk_buf_addf(out, "honk/state:%s cannot be read",
+				      path.buf);
+		err = 2;
+	} else if (err == 0) {
 		if (st.phase == HONK_PHASE_REJECTED) {
 			honk_buf_addf(out, "rejected by %s: %s",
 				      st.by ? st.by : "someone",
@@ -323,9 +335,13 @@ static int propose_once(struct run *r, const struct todo *t,
 	honk_buf_reset(&old);
 	/* rejected: honk-status reject recorded it on honk/state */
 	if ((err = rejected(r, plan->id, &old)) != 0) {
-		if (err > 0)
+		if (err == 1)
 			say(r, "rejected", plan->id,
 			    "%s; honk-detect does not propose it again",
+			    old.buf);
+		else if (err == 2)
+			say(r, "left-alone", plan->id,
+			    "its state cannot be read (%s); honk-detect does not propose it until a person fixes it",
 			    old.buf);
 		err = err > 0 ? 0 : err;
 		goto cleanup;

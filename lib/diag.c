@@ -3,7 +3,9 @@
  *
  * Messages are formatted once, when added, and owned by the list. The list
  * is bounded: past `max` entries only a count is kept, and printing ends
- * with a line saying how many more there were.
+ * with a line saying how many more there were. A diagnostic is one line:
+ * control characters in its path or message (which quote input) are
+ * escaped as honk_error_escape() does.
  */
 #include "diag.h"
 
@@ -12,7 +14,26 @@
 #include <string.h>
 
 #include "buf.h"
+#include "error.h"
 #include "banned.h"
+
+/* A malloc'd copy of s as one line; NULL when out of memory. */
+static char *one_line(const char *s)
+{
+	size_t len = strlen(s), i, n;
+	char *out;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			break;
+	if (i == len)
+		return strdup(s);
+	n = 4 * len + 1;
+	if (!(out = malloc(n)))
+		return NULL;
+	honk_error_escape(out, n, s);
+	return out;
+}
 
 static int grow(struct honk_diags *d)
 {
@@ -45,8 +66,9 @@ int honk_diag_add(struct honk_diags *d, const char *path, unsigned line,
 	honk_buf_vaddf(&msg, fmt, ap);
 	va_end(ap);
 	e = &d->v[d->n];
-	e->path = strdup(path ? path : "");
-	e->msg = honk_buf_detach(&msg, NULL);
+	e->path = one_line(path ? path : "");
+	e->msg = one_line(msg.buf);
+	honk_buf_release(&msg);
 	if (!e->path || !e->msg) {
 		free(e->path);
 		free(e->msg);

@@ -122,6 +122,33 @@ static void test_long_message(void **state)
 	honk_diags_release(&d);
 }
 
+/* Quoted input cannot break a diagnostic's line or drive a terminal. */
+static void test_one_line(void **state)
+{
+	struct honk_diags d = HONK_DIAGS_INIT;
+	char small[8];
+	char *out;
+
+	(void)state;
+	honk_diag_add(&d, "consumers/a\nb.yaml", 2, 1,
+		      "duplicate key '%s' (first at line 1)",
+		      "k\tx\n\033[2Jdatasets/x.yaml:1:1: forged\x7f");
+	out = printed(&d);
+	assert_string_equal(
+		out,
+		"consumers/a\\x0ab.yaml:2:1: duplicate key 'k\\x09x\\x0a\\x1b[2Jdatasets/x.yaml:1:1: forged\\x7f' (first at line 1)\n");
+	free(out);
+	honk_diags_release(&d);
+	/* the last error too, and an escape is never cut in half */
+	honk_error_set(HONK_EINVALID, "'%s' is not an integer", "1\r\n2");
+	assert_string_equal(honk_error_last(),
+			    "'1\\x0d\\x0a2' is not an integer");
+	assert_int_equal(honk_error_escape(small, 6, "ab\tcd"), 2);
+	assert_string_equal(small, "ab");
+	assert_int_equal(honk_error_escape(small, 7, "a\tb"), 6);
+	assert_string_equal(small, "a\\x09b");
+}
+
 static void test_max_bound(void **state)
 {
 	struct honk_diags d = HONK_DIAGS_INIT;
@@ -360,6 +387,7 @@ int main(void)
 		cmocka_unit_test(test_empty_prints_nothing),
 		cmocka_unit_test(test_sort_and_dedup),
 		cmocka_unit_test(test_long_message),
+		cmocka_unit_test(test_one_line),
 		cmocka_unit_test(test_max_bound),
 		cmocka_unit_test(test_arena_alloc),
 		cmocka_unit_test(test_arena_big_and_zero),

@@ -6,6 +6,12 @@
  * propagate it; the binaries print honk_error_last() once, at the top.
  * The message lives in a per-thread buffer so worker threads do not
  * clobber each other's diagnostics.
+ *
+ * A message often quotes input (a key, a value, a line of a command's
+ * output), and input is hostile: the message is kept one line of text by
+ * escaping every control character in it, so nothing quoted can start a
+ * line of its own (a forged "path:line:col: ..." in hook output) or send
+ * escape sequences to the terminal of whoever reads it.
  */
 #include "error.h"
 
@@ -21,9 +27,40 @@
 
 static __thread char last_error[HONK_ERROR_MAX];
 
+size_t honk_error_escape(char *dst, size_t n, const char *src)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	if (!n)
+		return 0;
+	for (; *src; src++) {
+		unsigned char c = (unsigned char)*src;
+
+		if (c >= 0x20 && c != 0x7f) {
+			if (o + 1 >= n)
+				break;
+			dst[o++] = (char)c;
+			continue;
+		}
+		if (o + 4 >= n)
+			break;
+		dst[o++] = '\\';
+		dst[o++] = 'x';
+		dst[o++] = hex[c >> 4];
+		dst[o++] = hex[c & 15];
+	}
+	dst[o] = '\0';
+	return o;
+}
+
 int honk_error_setv(int code, const char *fmt, va_list ap)
 {
-	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	char tmp[HONK_ERROR_MAX];
+
+	/* the arguments may quote last_error: format aside, then keep */
+	vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	honk_error_escape(last_error, sizeof(last_error), tmp);
 	return code;
 }
 
@@ -39,11 +76,14 @@ int honk_error_set(int code, const char *fmt, ...)
 
 static int append(int code, const char *suffix)
 {
+	char tmp[HONK_ERROR_MAX];
 	size_t len = strlen(last_error);
 
-	if (suffix && *suffix && len < sizeof(last_error) - 1)
-		snprintf(last_error + len, sizeof(last_error) - len, ": %s",
-			 suffix);
+	if (suffix && *suffix && len < sizeof(tmp) - 1) {
+		memcpy(tmp, last_error, len);
+		snprintf(tmp + len, sizeof(tmp) - len, ": %s", suffix);
+		honk_error_escape(last_error, sizeof(last_error), tmp);
+	}
 	return code;
 }
 

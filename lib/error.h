@@ -2,6 +2,7 @@
 #define HONK_ERROR_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 /*
  * Library functions return 0 on success or a negative code. Only the codes a
@@ -46,6 +47,15 @@ int honk_error_errno(int code, const char *fmt, ...) HONK_PRINTF(2, 3);
 
 /* Like honk_error_set(), with libgit2's last message appended. */
 int honk_error_git(int code, const char *fmt, ...) HONK_PRINTF(2, 3);
+
+/*
+ * Copy src into dst (n bytes, the NUL included) as one line of text:
+ * each control character (newline, tab, escape, DEL, ...) becomes
+ * "\\xNN". Cut before a character or escape that does not fit. Returns
+ * the length written. Every message kept by honk_error_set() and
+ * honk_diag_add() goes through it.
+ */
+size_t honk_error_escape(char *dst, size_t n, const char *src);
 
 /* The message of the last failure in this thread; never NULL. */
 const char *honk_error_last(void);

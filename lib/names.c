@@ -180,14 +180,35 @@ int honk_path_migration(struct honk_buf *out, const char *id)
 	return prefixed(out, "migration", "migrations/", id, ".yaml");
 }
 
+/*
+ * A branch for a name. A valid name is not always a valid ref name: git
+ * refuses a component ending in ".lock", and that is refused here too,
+ * as bad input rather than a failure of git's.
+ */
+static int branch_ref(struct honk_buf *out, const char *pre, const char *id)
+{
+	size_t len = strlen(id);
+	int err;
+
+	if ((err = checked("migration", id)) < 0)
+		return err;
+	/* the name is one component of the ref: only this rule is left */
+	if (len >= 5 && !strcmp(id + len - 5, ".lock"))
+		return honk_error_set(
+			HONK_EINVALID,
+			"migration id '%s' cannot name a git branch (a component must not end in .lock)",
+			id);
+	return prefixed(out, "migration", pre, id, "");
+}
+
 int honk_ref_proposal(struct honk_buf *out, const char *id)
 {
-	return prefixed(out, "migration", "refs/heads/honk/propose/", id, "");
+	return branch_ref(out, "refs/heads/honk/propose/", id);
 }
 
 int honk_ref_consumer_branch(struct honk_buf *out, const char *id)
 {
-	return prefixed(out, "migration", "refs/heads/honk/", id, "");
+	return branch_ref(out, "refs/heads/honk/", id);
 }
 
 int honk_env_entry(struct honk_buf *out, const char *var, const char *value)

@@ -42,10 +42,13 @@ int honk_dataset_id_from_path(struct honk_buf *out, const char *path);
 /* "migrations/<id>.yaml" */
 int honk_path_migration(struct honk_buf *out, const char *id);
 
-/* "refs/heads/honk/propose/<id>" */
+/*
+ * "refs/heads/honk/propose/<id>"; HONK_EINVALID also for a valid name
+ * git cannot take as a branch (one ending in ".lock").
+ */
 int honk_ref_proposal(struct honk_buf *out, const char *id);
 
-/* "refs/heads/honk/<id>" (in a consumer repo) */
+/* "refs/heads/honk/<id>" (in a consumer repo); as honk_ref_proposal(). */
 int honk_ref_consumer_branch(struct honk_buf *out, const char *id);
 
 /* "NAME=value" for the environment of a step; value must be a name. */

@@ -218,6 +218,7 @@ static void test_refs_and_paths(void **state)
 		"",	 "a..b", "a b", "x\ny", "refs/heads/main",
 		"a.",
 	};
+	static const char *const not_branches[] = { "x.lock", "a.b.lock" };
 	size_t i;
 
 	(void)state;
@@ -248,6 +249,17 @@ static void test_refs_and_paths(void **state)
 				 HONK_EINVALID);
 		assert_string_equal(b.buf, "untouched");
 	}
+	/* valid names, but git refuses a ref component ending in .lock */
+	for (i = 0; i < sizeof(not_branches) / sizeof(not_branches[0]); i++) {
+		honk_buf_reset(&b);
+		honk_buf_addstr(&b, "untouched");
+		assert_int_equal(honk_ref_proposal(&b, not_branches[i]),
+				 HONK_EINVALID);
+		assert_int_equal(honk_ref_consumer_branch(&b, not_branches[i]),
+				 HONK_EINVALID);
+		assert_string_equal(b.buf, "untouched");
+	}
+	assert_int_equal(honk_ref_proposal(&b, "x.lockx"), 0);
 	assert_int_equal(honk_ref_proposal(&b, "-rf"), HONK_EINVALID);
 	assert_string_equal(
 		honk_error_last(),

@@ -592,8 +592,18 @@ int honk_planfile_parse(struct honk_planfile *out, const char *path,
 		goto done;
 	/* the id is derived, never chosen: it names files and refs */
 	if ((err = honk_migration_id(&want, out->dataset, (long)out->from,
-				     (long)out->to)) < 0)
+				     (long)out->to)) < 0) {
+		/* a dataset name near the limit leaves no room for an id */
+		if (err == HONK_EINVALID) {
+			const struct honk_ynode *m =
+				honk_ymap_get(doc.root, "migration");
+
+			honk_diag_add(diags, path, m->line, m->col, "%s",
+				      honk_error_last());
+			err = 0;
+		}
 		goto done;
+	}
 	if (strcmp(want.buf, out->id)) {
 		const struct honk_ynode *m =
 			honk_ymap_get(doc.root, "migration");
@@ -676,17 +686,42 @@ static void write_manual(struct honk_ywriter *w,
 	honk_yw_map_end(w);
 }
 
+/*
+ * The length of the line break at data[off], as libyaml reads breaks
+ * (its line numbers are what we are given): "\r\n", a lone "\r", "\n",
+ * NEL, LS and PS; 0 when there is none.
+ */
+static size_t line_break(const char *data, size_t len, size_t off)
+{
+	const unsigned char *p = (const unsigned char *)data + off;
+	size_t left = len - off;
+
+	if (p[0] == '\r')
+		return left > 1 && p[1] == '\n' ? 2 : 1;
+	if (p[0] == '\n')
+		return 1;
+	if (p[0] == 0xc2 && left > 1 && p[1] == 0x85)
+		return 2;
+	if (p[0] == 0xe2 && left > 2 && p[1] == 0x80 &&
+	    (p[2] == 0xa8 || p[2] == 0xa9))
+		return 3;
+	return 0;
+}
+
 /* The byte offset where line (1-based) starts, or len past the end. */
 static size_t line_start(const char *data, size_t len, unsigned line)
 {
-	size_t off = 0;
-	const char *nl;
+	size_t off = 0, brk;
 
-	while (--line > 0) {
-		nl = memchr(data + off, '\n', len - off);
-		if (!nl)
+	while (line > 1) {
+		if (off >= len)
 			return len;
-		off = (size_t)(nl - data) + 1;
+		if ((brk = line_break(data, len, off))) {
+			off += brk;
+			line--;
+		} else {
+			off++;
+		}
 	}
 	return off;
 }

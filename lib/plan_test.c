@@ -230,6 +230,14 @@ static void plan_file_errors_have_positions(void **state)
 		"migration: plays.p.v3-v4\ndataset: plays.p\nfrom: 3\nto: 4\n"
 		"consumers: [{consumer: a, impact: breaking}, {consumer: a, impact: relocate}]\n",
 		"consumer 'a' is listed twice");
+	/* a dataset name that leaves no room for the id: said, at the id */
+	expect_bad_plan(
+		"p.yaml",
+		"migration: x\ndataset: "
+		"d.xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n"
+		"from: 1\nto: 2\nconsumers: []\n",
+		"p.yaml:1:12: migration id 'd.xxx");
 }
 
 /* honk's manual items are replaced, people's kept, the rest untouched. */
@@ -292,11 +300,43 @@ static void manual_items_are_spliced(void **state)
 	honk_diags_release(&d);
 }
 
+/*
+ * Lines are counted as the YAML reader counts them: a lone CR and the
+ * Unicode line breaks end a line too, so the splice cuts where it
+ * should and keeps every other line.
+ */
+static void manual_items_follow_yaml_line_breaks(void **state)
+{
+	static const char text[] =
+		"migration: plays.p.v3-v4\rdataset: plays.p\n"
+		"from: 3\xe2\x80\xa8to: 4\r\n"
+		"manual: [{reason: old, by: honk-gen}]\xc2\x85"
+		"consumers: []\n";
+	struct honk_plan_manual mine = { "transform", "ms", NULL, "new", 1 };
+	struct honk_diags d = HONK_DIAGS_INIT;
+	struct honk_buf one = HONK_BUF_INIT;
+
+	(void)state;
+	assert_int_equal(honk_plan_set_manual(&one, "p.yaml", text,
+					      strlen(text), 1, &mine, 1, &d),
+			 0);
+	assert_string_equal(
+		one.buf,
+		"migration: plays.p.v3-v4\rdataset: plays.p\n"
+		"from: 3\xe2\x80\xa8to: 4\r\n"
+		"consumers: []\n"
+		"manual:\n"
+		"- {what: transform, path: ms, reason: new, by: honk-gen}\n");
+	honk_buf_release(&one);
+	honk_diags_release(&d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(waves_follow_cumulative_sizes),
 		cmocka_unit_test(plan_yaml_is_deterministic),
+		cmocka_unit_test(manual_items_follow_yaml_line_breaks),
 		cmocka_unit_test(plan_file_reads_back_edits),
 		cmocka_unit_test(plan_file_errors_have_positions),
 		cmocka_unit_test(manual_items_are_spliced),

@@ -512,8 +512,14 @@ static int load_pinned(struct runner *r, struct mig *m)
 		return 0;
 	git_oid_fromstr(&m->pinned, m->st.approved);
 	git_oid_tostr(m->pinned_hex, sizeof(m->pinned_hex), &m->pinned);
-	if ((err = snap_at(&snap, r->repo, &m->pinned)) < 0)
+	if ((err = snap_at(&snap, r->repo, &m->pinned)) < 0) {
+		if (err == HONK_ENOTFOUND)
+			honk_error_set(
+				err,
+				"honk/state:state/%s.yaml: the approved commit %s is not in this repository",
+				m->id, m->pinned_hex);
 		goto cleanup;
+	}
 	if ((err = honk_catalog_load(&m->cat, r->repo, snap, &d)) < 0) {
 		if (err == HONK_EINVALID)
 			honk_error_set(
@@ -1984,7 +1990,7 @@ static void message(struct runner *r, struct honk_buf *out, const char *actor)
 	for (i = 0; i < r->nmigs; i++) {
 		const struct mig *m = &r->migs[i];
 
-		if (!m->dirty)
+		if (!m->dirty || m->broken)
 			continue;
 		nm++;
 		one = m;
@@ -2002,12 +2008,13 @@ static void message(struct runner *r, struct honk_buf *out, const char *actor)
 	}
 	for (i = 0; i < r->nmigs; i++)
 		for (k = 0; k < r->migs[i].nev; k++)
-			if (r->migs[i].dirty && r->migs[i].ev[k].consumer)
+			if (r->migs[i].dirty && !r->migs[i].broken &&
+			    r->migs[i].ev[k].consumer)
 				trailer_once(&tr, "Honk-Consumer",
 					     r->migs[i].ev[k].consumer);
 	for (i = 0; i < r->nmigs; i++)
 		for (k = 0; k < r->migs[i].nev; k++)
-			if (r->migs[i].dirty)
+			if (r->migs[i].dirty && !r->migs[i].broken)
 				trailer_once(&tr, "Honk-Event",
 					     r->migs[i].ev[k].what);
 	trailer_once(&tr, "Honk-Actor", actor);
@@ -2044,7 +2051,7 @@ static int commit_all(struct runner *r)
 	int err = 0;
 
 	for (i = 0; i < r->nmigs; i++)
-		cap += r->migs[i].dirty ? 1 : 0;
+		cap += r->migs[i].dirty && !r->migs[i].broken ? 1 : 0;
 	if (!cap)
 		return 0;
 	for (i = 0; i < r->nmigs; i++) {
@@ -2064,7 +2071,8 @@ static int commit_all(struct runner *r)
 		struct mig *m = &r->migs[i];
 		const struct fact *f;
 
-		if (!m->dirty)
+		/* a broken one's file is a person's now: never written over */
+		if (!m->dirty || m->broken)
 			continue;
 		honk_buf_init(&texts[nt], 0);
 		honk_buf_init(&paths[nt], 0);
@@ -2106,7 +2114,7 @@ static int commit_all(struct runner *r)
 	for (i = 0; i < r->nmigs; i++) {
 		struct mig *m = &r->migs[i];
 
-		if (!m->dirty)
+		if (!m->dirty || m->broken)
 			continue;
 		honk_mstate_release(&m->base);
 		if ((err = honk_mstate_copy(&m->base, &m->st)) < 0)
@@ -2198,6 +2206,14 @@ static int settled(struct runner *r)
 
 		if (!m->dirty && !m->launch)
 			continue;
+		if (m->broken) {
+			/* nothing of it was written: nothing to tell or start */
+			drop_events(m);
+			drop_facts(m);
+			drop_launch(m);
+			m->dirty = 0;
+			continue;
+		}
 		m->acted |= m->dirty;
 		/* what the commit made durable, told */
 		for (k = 0; k < m->nev; k++)
@@ -2317,13 +2333,24 @@ static int read_tip(struct runner *r)
 		err = honk_mstate_parse(&m->base, path.buf, text.buf, text.len,
 					&d);
 		if (err == HONK_EINVALID) {
-			/* never written over: a person must look at it */
-			if (!m->broken)
-				say(r, "invalid", m->id, NULL,
-				    "honk/state:%s:%u:%u: %s; this migration is left alone",
-				    d.v[0].path, d.v[0].line, d.v[0].col,
-				    d.v[0].msg);
-			m->broken = 1;
+			/*
+			 * A state that cannot be read is left as it is, for a
+			 * person: this migration stops here (it is never taken
+			 * for not started, which would write a fresh state over
+			 * the file), the others go on.
+			 */
+			if (d.n)
+				honk_error_set(err, "honk/state:%s:%u:%u: %s",
+					       d.v[0].path, d.v[0].line,
+					       d.v[0].col, d.v[0].msg);
+			if (!m->broken) {
+				say(r, "invalid", m->id, NULL, "%s",
+				    honk_error_last());
+				m->broken = 1;
+			}
+			m->dirty = 0;
+			drop_launch(m);
+			drop_events(m);
 			honk_diags_release(&d);
 			err = 0;
 		} else if (err == 0) {
@@ -2975,9 +3002,13 @@ static int apply_verb(struct honk_mstate *st, const struct honk_verb_opts *o,
 		if (st->phase != HONK_PHASE_ROLLING_OUT)
 			return verb_error(st->id, name, "it is %s",
 					  honk_phase_names[st->phase]);
+		/*
+		 * The wait is over as of now. Not 0: the runner would take a
+		 * wave with no wait recorded for one whose wait is still to
+		 * be decided, and set the manual gate again.
+		 */
 		st->gate_manual = 0;
-		/* the wait is over now (0 would start it again) */
-		st->not_before = now;
+		st->not_before = now > 1000 ? now : 1000;
 		if (o->full) {
 			st->full = 1;
 			honk_buf_addstr(

@@ -295,8 +295,23 @@ int honk_is_binary(const char *data, size_t len)
 	return memchr(data, '\0', len < 8000 ? len : 8000) != NULL;
 }
 
-int honk_glob_match(const char *g, const char *p)
+/*
+ * The matcher behind honk_glob_match(). Besides a match (1) and no match
+ * (0) it says when trying further along the path cannot help, as git's
+ * wildmatch does, so that globs with many stars (from a pushed file) cost
+ * a polynomial time, not an exponential one:
+ *
+ *   GLOB_ABORT_ALL       the path ran out with more than stars left in
+ *                        the glob: a later start runs out sooner
+ *   GLOB_ABORT_TO_STARS  a '*' met a '/' it may not cross: only a "**"
+ *                        further out can get past it
+ */
+enum { GLOB_ABORT_ALL = -1, GLOB_ABORT_TO_STARS = -2 };
+
+static int glob_match(const char *g, const char *p)
 {
+	int r;
+
 	for (; *g; g++, p++) {
 		if (g[0] == '*' && g[1] == '*') {
 			/* "**" and "**" + "/": any number of directories */
@@ -305,22 +320,26 @@ int honk_glob_match(const char *g, const char *p)
 			if (*rest == '/')
 				rest++;
 			for (;; p++) {
-				if (honk_glob_match(rest, p))
-					return 1;
+				r = glob_match(rest, p);
+				if (r == 1 || r == GLOB_ABORT_ALL)
+					return r;
 				if (!*p)
-					return 0;
+					return GLOB_ABORT_ALL;
 			}
 		}
 		if (*g == '*') {
 			for (;; p++) {
-				if (honk_glob_match(g + 1, p))
-					return 1;
-				if (!*p || *p == '/')
-					return 0;
+				r = glob_match(g + 1, p);
+				if (r != 0)
+					return r;
+				if (!*p)
+					return GLOB_ABORT_ALL;
+				if (*p == '/')
+					return GLOB_ABORT_TO_STARS;
 			}
 		}
 		if (!*p)
-			return 0;
+			return GLOB_ABORT_ALL;
 		if (*g == '?') {
 			if (*p == '/')
 				return 0;
@@ -340,7 +359,9 @@ int honk_glob_match(const char *g, const char *p)
 					hit |= *p == *c;
 				}
 			}
-			if (!*c || hit == neg || *p == '/')
+			if (!*c)
+				return GLOB_ABORT_ALL; /* an open class matches nothing */
+			if (hit == neg || *p == '/')
 				return 0;
 			g = c;
 			continue;
@@ -349,6 +370,11 @@ int honk_glob_match(const char *g, const char *p)
 			return 0;
 	}
 	return !*p;
+}
+
+int honk_glob_match(const char *g, const char *p)
+{
+	return glob_match(g, p) == 1;
 }
 
 /* ---- the scan of code ------------------------------------------------- */

@@ -155,6 +155,22 @@ static void globs(void **state)
 		honk_glob_match("queries/[!a-s]*.sql", "queries/skips.sql"));
 	assert_false(honk_glob_match("*.sql", "a/b.sql"));
 	assert_true(honk_glob_match("Makefile", "Makefile"));
+	assert_true(honk_glob_match("**/x", "x"));
+	assert_false(honk_glob_match("***/x", "x"));
+	assert_true(honk_glob_match("a/*/**/b", "a/c/d/e/b"));
+	assert_false(honk_glob_match("a/*/b", "a/c/d/b"));
+	assert_true(honk_glob_match("*x*y*", "axbyc"));
+	assert_false(honk_glob_match("*[a", "xa"));
+	/* many stars cost polynomial time, not exponential: instant */
+	assert_false(honk_glob_match(
+		"***************************************(****",
+		"sql/reports/a_very_long_file_name_without_the_paren.sql"));
+	assert_false(honk_glob_match(
+		"*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b",
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"));
+	assert_false(honk_glob_match(
+		"**a**a**a**a**a**a**a**a**a**a**a**a**a**a**a**a**a**b",
+		"a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a/a"));
 }
 
 static void binary_like_git(void **state)

@@ -309,6 +309,7 @@ int honk_mstate_parse(struct honk_mstate *out, const char *path,
 		      const char *data, size_t len, struct honk_diags *diags)
 {
 	struct honk_ydoc doc = HONK_YDOC_INIT;
+	struct honk_buf file = HONK_BUF_INIT;
 	struct honk_yctx c;
 	struct rd r;
 	size_t before = honk_diags_count(diags);
@@ -332,9 +333,23 @@ int honk_mstate_parse(struct honk_mstate *out, const char *path,
 	honk_yctx_init(&c, path, diags, &out->arena);
 	if (honk_ymap_walk(&c, doc.root, "a migration's state", top_keys,
 			   sizeof(top_keys) / sizeof(top_keys[0]),
-			   &r) == HONK_ERROR)
+			   &r) == HONK_ERROR) {
 		err = HONK_ERROR;
+		goto done;
+	}
+	/* read from honk/state: the file is the one its migration names */
+	if (out->id && strchr(path, '/') &&
+	    (err = honk_path_state(&file, out->id)) == 0 &&
+	    strcmp(file.buf, path)) {
+		const struct honk_ynode *m =
+			honk_ymap_get(doc.root, "migration");
+
+		honk_diag_add(diags, path, m->line, m->col,
+			      "migration '%s' belongs in %s", out->id,
+			      file.buf);
+	}
 done:
+	honk_buf_release(&file);
 	honk_ydoc_release(&doc);
 	if (err == 0 && honk_diags_count(diags) > before)
 		err = HONK_EINVALID;

@@ -128,6 +128,11 @@ struct honk_mstate {
 /* "state/<id>.yaml" */
 int honk_path_state(struct honk_buf *out, const char *id);
 
+/*
+ * Read a state file strictly. When path has a directory (as it has on
+ * honk/state), it must be state/<id>.yaml for the migration the file
+ * names. HONK_EINVALID when anything was reported.
+ */
 int honk_mstate_parse(struct honk_mstate *out, const char *path,
 		      const char *data, size_t len, struct honk_diags *diags);
 int honk_mstate_write(struct honk_buf *out, const struct honk_mstate *s);

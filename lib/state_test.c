@@ -103,6 +103,8 @@ static void bad_files_are_diagnosed(void **state)
 	expect_bad("migration: '$(id)'\nphase: paused\n",
 		   "1:12: invalid migration name '$(id)'");
 	expect_bad("phase: paused\nwaev: 1\n", "unknown key 'waev'");
+	expect_bad("migration: y\nphase: paused\n",
+		   "1:12: migration 'y' belongs in state/y.yaml");
 }
 /* The quick read agrees with the full parser on every field it fills. */
 static void scan_agrees_with_parse(void **state)

@@ -129,22 +129,58 @@ static int add_conflict(struct honk_status *s, const char *kind,
 	return 0;
 }
 
-/* Keep a parsed plan for the life of s (its address stays). */
-static struct honk_planfile *keep_plan(struct honk_status *s, const char *path,
-				       const char *data, size_t len)
+/*
+ * A plan or state file of migration id (NULL when the file's name names
+ * none) that cannot be read: a conflict saying where and why, and the
+ * migration marked invalid, so no view passes it off as approved, not
+ * started, or anything else it cannot know.
+ */
+static int mark_invalid(struct honk_status *s, const char *id,
+			const char *detail)
+{
+	struct honk_status_mig *m;
+
+	if (add_conflict(s, "invalid", "%s", detail) < 0)
+		return oom();
+	if (!id)
+		return 0;
+	if (!(m = mig_for(s, id)))
+		return oom();
+	if (!m->invalid)
+		m->invalid = s->conflicts[s->nconflicts - 1].detail;
+	return 0;
+}
+
+/*
+ * Keep a parsed plan for the life of s (its address stays). NULL when it
+ * cannot be read (*err HONK_EINVALID: the migration is marked invalid) or
+ * on error.
+ */
+static struct honk_planfile *keep_plan(struct honk_status *s, const char *id,
+				       const char *path, const char *data,
+				       size_t len, int *err)
 {
 	struct honk_planfile *pf, **v;
 	struct honk_diags d = HONK_DIAGS_INIT;
-	int err;
+	struct honk_buf msg = HONK_BUF_INIT;
 
-	if (!(pf = malloc(sizeof(*pf))))
+	if (!(pf = malloc(sizeof(*pf)))) {
+		*err = oom();
 		return NULL;
-	err = honk_planfile_parse(pf, path, data, len, &d);
-	if (err == HONK_EINVALID && d.n)
-		add_conflict(s, "invalid", "%s:%u:%u: %s", d.v[0].path,
-			     d.v[0].line, d.v[0].col, d.v[0].msg);
+	}
+	*err = honk_planfile_parse(pf, path, data, len, &d);
+	if (*err == HONK_EINVALID) {
+		if (d.n)
+			honk_buf_addf(&msg, "%s:%u:%u: %s", d.v[0].path,
+				      d.v[0].line, d.v[0].col, d.v[0].msg);
+		else
+			honk_buf_addf(&msg, "%s: cannot be read", path);
+		if (mark_invalid(s, id, msg.buf) < 0)
+			*err = HONK_ERROR;
+		honk_buf_release(&msg);
+	}
 	honk_diags_release(&d);
-	if (err < 0) {
+	if (*err < 0) {
 		free(pf);
 		return NULL;
 	}
@@ -152,6 +188,7 @@ static struct honk_planfile *keep_plan(struct honk_status *s, const char *path,
 	if (!v) {
 		honk_planfile_release(pf);
 		free(pf);
+		*err = oom();
 		return NULL;
 	}
 	s->plans = v;
@@ -264,6 +301,9 @@ static void *parse_states(void *arg)
 			snprintf(j->msg, sizeof(j->msg),
 				 "honk/state:%s:%u:%u: %s", d.v[0].path,
 				 d.v[0].line, d.v[0].col, d.v[0].msg);
+		else if (j->err == HONK_EINVALID)
+			snprintf(j->msg, sizeof(j->msg),
+				 "honk/state:%s: cannot be read", j->path);
 		honk_diags_release(&d);
 		honk_buf_release(&j->data);
 	}
@@ -295,7 +335,18 @@ static int take_states(struct honk_status *s, struct sjobs *q)
 		struct sjob *j = &q->v[k];
 
 		if (j->err == HONK_EINVALID) {
-			add_conflict(s, "invalid", "%s", j->msg);
+			/* whose it is, the file's name says: state/<id>.yaml */
+			const char *name = j->path + strlen("state/");
+			size_t len = strlen(name) - 5;
+			char id[HONK_NAME_MAX + 1];
+			int named = honk_name_valid(name, len);
+
+			if (named) {
+				memcpy(id, name, len);
+				id[len] = '\0';
+			}
+			if (mark_invalid(s, named ? id : NULL, j->msg) < 0)
+				err = HONK_ERROR;
 		} else if (j->err < 0) {
 			err = j->err;
 		} else {
@@ -347,9 +398,20 @@ static int load_proposals(struct honk_status *s, struct honk_repo *repo,
 		honk_buf_reset(&path);
 		honk_buf_reset(&data);
 		honk_path_migration(&path, id);
+		pf = NULL;
 		if (snap_at(&snap, repo, tip) == 0 &&
-		    honk_snapshot_read(&data, snap, path.buf) == 0 &&
-		    (pf = keep_plan(s, path.buf, data.buf, data.len))) {
+		    honk_snapshot_read(&data, snap, path.buf) == 0) {
+			pf = keep_plan(s, id, path.buf, data.buf, data.len,
+				       &err);
+			if (err == HONK_EINVALID) {
+				err = 0;
+				if ((m = mig_for(s, id)))
+					m->proposed = 1;
+				else
+					err = oom();
+			}
+		}
+		if (pf) {
 			if (!(m = mig_for(s, id))) {
 				err = oom();
 			} else {
@@ -711,15 +773,24 @@ int honk_status_load(struct honk_status *s, struct honk_repo *repo,
 		honk_path_migration(&path, m->id);
 		if ((err = honk_repo_read_blob(&w.data, repo, &m->plan_blob)) ==
 		    0)
-			m->pf = keep_plan(s, path.buf, w.data.buf, w.data.len);
+			m->pf = keep_plan(s, m->id, path.buf, w.data.buf,
+					  w.data.len, &err);
 		honk_buf_release(&path);
+		if (err == HONK_EINVALID)
+			err = 0;
 		if (err < 0)
 			goto cleanup;
 	}
 	for (i = 0; i < s->nmigs; i++) {
-		if (!s->migs[i].phase)
-			s->migs[i].phase = "approved";
-		summarize(s, &s->migs[i]);
+		struct honk_status_mig *m = &s->migs[i];
+
+		if (!m->phase)
+			m->phase = "approved";
+		summarize(s, m);
+		if (m->invalid) {
+			m->phase = "invalid";
+			m->waits = "a file of it cannot be read: see conflicts";
+		}
 	}
 	qsort(s->migs, s->nmigs, sizeof(*s->migs), by_id);
 	deadlines_and_conflicts(s, o);
@@ -786,6 +857,7 @@ static void mig_json(struct honk_json *j, const struct honk_status_mig *m)
 	honk_json_kv_int(j, "from", m->from);
 	honk_json_kv_int(j, "to", m->to);
 	honk_json_kv_str(j, "phase", m->phase);
+	honk_json_kv_str(j, "invalid", m->invalid);
 	honk_json_kv_str(j, "verdict", m->verdict);
 	honk_json_kv_int(j, "wave", m->wave);
 	honk_json_kv_int(j, "waves", m->waves);

@@ -21,8 +21,15 @@ struct honk_status_mig {
 	const char *id;
 	const char *dataset;
 	int64_t from, to;
-	/* proposed, approved (not started), or the state's phase */
+	/* proposed, approved (not started), the state's phase, or invalid */
 	const char *phase;
+	/*
+	 * Its plan (on main or the proposal) or its state file cannot be
+	 * read: the first problem, "path:line:col: message"; NULL when all
+	 * is well. The phase is then "invalid": what the file would say is
+	 * not known.
+	 */
+	const char *invalid;
 	int proposed;
 	int stale;   /* proposed: main moved on under it */
 	int touched; /* proposed: a person committed to it */

@@ -790,10 +790,16 @@ int honk_y_argv(struct honk_yctx *c, const struct honk_ynode *n,
 			return err;
 		if (*nout == 0)
 			return honk_yerror(c, n, "a command must not be empty");
+		if (!(*out)[0][0])
+			return honk_yerror(c, n->first,
+					   "a command's program must not be empty");
 		return 0;
 	}
 	if ((err = scalar(c, n, "a command (a list or a string)")) < 0)
 		return err;
+	/* "/bin/sh -c ''" would succeed doing nothing: a rollback that is not */
+	if (!n->str[strspn(n->str, " \t\r\n")])
+		return honk_yerror(c, n, "a command must not be empty");
 	v = honk_arena_alloc(c->arena, 4 * sizeof(*v));
 	if (!v)
 		return HONK_ERROR;

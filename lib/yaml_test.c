@@ -747,6 +747,16 @@ static void test_typed_argv(void **state)
 		"expected a command (a list or a string), found a mapping (at apply)");
 	walk_refused("name: x\napply: [make, {a: b}]\n", 2, 15,
 		     "expected a string, found a mapping (at apply[1])");
+	/* nothing to run is refused, not run as a success */
+	walk_refused("name: x\napply: \"\"\n", 2, 8,
+		     "a command must not be empty (at apply)");
+	walk_refused("name: x\napply: \" \\t \"\n", 2, 8,
+		     "a command must not be empty (at apply)");
+	walk_refused("name: x\napply: [\"\", x]\n", 2, 9,
+		     "a command's program must not be empty (at apply)");
+	walk(&w, "name: x\napply: [printf, \"\"]\n");
+	assert_int_equal(w.err, 0);
+	unwalk(&w);
 }
 
 /* versions: [ {schema: [str...]} ... ] */
