@@ -112,7 +112,8 @@ lib/%_fuzz-replay: lib/%_fuzz.o lib/fuzz_main.o $(LIB)
 lib/%_fuzz-fuzzer: lib/%_fuzz.c $(LIB_SRCS)
 	$(QUIET_LINK)$(CLANG) -std=c99 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 		-DHONK_VERSION='"$(VERSION)"' -iquote lib $(DEP_CFLAGS) -g -O1 \
-		-fsanitize=fuzzer,address,undefined -o $@ $^ $(DEP_LIBS)
+		-fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=undefined -o $@ $^ $(DEP_LIBS)
 
 tests: $(PROGRAMS) $(TEST_PROGS) $(FUZZ_REPLAY)
 
@@ -120,9 +121,10 @@ check: tests
 	@sh cmd/run-tests.sh
 
 FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= $(patsubst lib/%_fuzz.c,%,$(FUZZ_SRCS))
 fuzz: $(FUZZ_PROGS)
-	@for f in $(FUZZ_PROGS); do \
-		name=$$(basename $$f -fuzzer); \
+	@for t in $(FUZZ_TARGETS); do \
+		name=$${t}_fuzz; f=lib/$$name-fuzzer; \
 		mkdir -p testdata/fuzz/$$name; \
 		echo "fuzz: $$name for $(FUZZ_SECONDS)s"; \
 		./$$f -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
