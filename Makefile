@@ -115,7 +115,18 @@ lib/%_fuzz-fuzzer: lib/%_fuzz.c $(LIB_SRCS)
 		-fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=undefined -o $@ $^ $(DEP_LIBS)
 
-tests: $(PROGRAMS) $(TEST_PROGS) $(FUZZ_REPLAY)
+# The fault injector for cmd/t6000-fault-sweep.sh, preloaded into the
+# binaries: never sanitized itself (it is loaded before the runtime), and
+# its allocation-failing twin is for plain builds only.
+FAULT_SHIMS = testdata/faults/faultinject.so testdata/faults/faultinject-alloc.so
+
+testdata/faults/faultinject.so: testdata/faults/faultinject.c
+	$(QUIET_LINK)$(CC) -std=c99 $(WARNINGS) -O2 -g -fPIC -shared -o $@ $< -ldl
+
+testdata/faults/faultinject-alloc.so: testdata/faults/faultinject.c
+	$(QUIET_LINK)$(CC) -std=c99 $(WARNINGS) -DFAULT_ALLOC -O2 -g -fPIC -shared -o $@ $< -ldl
+
+tests: $(PROGRAMS) $(TEST_PROGS) $(FUZZ_REPLAY) $(FAULT_SHIMS)
 
 check: tests
 	@sh cmd/run-tests.sh
@@ -173,7 +184,8 @@ install: all
 
 clean:
 	rm -f $(PROGRAMS) $(LIB) lib/*.o lib/*.d cmd/*.o cmd/*.d \
-		$(TEST_PROGS) $(FUZZ_REPLAY) $(FUZZ_PROGS) BUILD-FLAGS BUILD-FLAGS+
+		$(TEST_PROGS) $(FUZZ_REPLAY) $(FUZZ_PROGS) $(FAULT_SHIMS) \
+		BUILD-FLAGS BUILD-FLAGS+
 	rm -rf testdata/trash.* demo-catalog bench-out
 
 .PHONY: all check tests fuzz demo bench soak man style install clean FORCE

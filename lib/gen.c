@@ -862,9 +862,9 @@ static int run_test(struct gen *g, const struct target *t, struct outcome *out)
 	snprintf(dir, sizeof(dir), "%s/honk-test.XXXXXX",
 		 tmp && *tmp == '/' ? tmp : "/tmp");
 	if (!mkdtemp(dir))
-		return honk_error_errno(HONK_ERROR,
-					"cannot make a directory for %s's test",
-					t->co->name);
+		return honk_error_errno(
+			HONK_ERROR, "cannot make a directory for %s's test at '%s'",
+			t->co->name, dir);
 	snprintf(from, sizeof(from), "%lld", (long long)g->pf.from);
 	snprintf(to, sizeof(to), "%lld", (long long)g->pf.to);
 	if ((err = honk_repo_export((struct honk_repo *)&t->cr.repo, &t->test,

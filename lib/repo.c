@@ -1255,9 +1255,9 @@ static int entry_name_ok(const char *name)
  * O_EXCL, so nothing in the tree can make a write land outside it.
  */
 static int export_tree(struct honk_repo *r, const git_tree *tree, int dirfd,
-		       const char *shown)
+		       struct honk_buf *at)
 {
-	size_t i, n = git_tree_entrycount(tree);
+	size_t i, n = git_tree_entrycount(tree), len = at->len;
 	int err = 0;
 
 	for (i = 0; i < n && !err; i++) {
@@ -1271,8 +1271,11 @@ static int export_tree(struct honk_repo *r, const git_tree *tree, int dirfd,
 		if (!entry_name_ok(name))
 			return honk_error_set(
 				HONK_EINVALID,
-				"%s: refusing the tree entry '%s'", shown,
+				"%s: refusing the tree entry '%s'", at->buf,
 				name);
+		/* at: the path of what is written, for messages */
+		honk_buf_setlen(at, len);
+		honk_buf_addf(at, "/%s", name);
 		switch (mode) {
 		case GIT_FILEMODE_TREE:
 			if (mkdirat(dirfd, name, 0755) < 0 ||
@@ -1280,13 +1283,14 @@ static int export_tree(struct honk_repo *r, const git_tree *tree, int dirfd,
 					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 						 O_CLOEXEC)) < 0)
 				return honk_error_errno(
-					HONK_ERROR, "cannot create '%s'", name);
+					HONK_ERROR, "cannot create '%s'",
+					at->buf);
 			if (git_tree_lookup(&sub, r->git,
 					    git_tree_entry_id(te)) < 0)
 				err = honk_error_git(HONK_ERROR,
 						     "cannot read a tree");
 			else
-				err = export_tree(r, sub, fd, shown);
+				err = export_tree(r, sub, fd, at);
 			git_tree_free(sub);
 			close(fd);
 			break;
@@ -1301,11 +1305,13 @@ static int export_tree(struct honk_repo *r, const git_tree *tree, int dirfd,
 				    mode == GIT_FILEMODE_BLOB ? 0644 : 0755);
 			if (fd < 0 ||
 			    honk_write_all(fd, data.buf, data.len) < 0)
-				err = honk_error_errno(
-					HONK_ERROR, "cannot write '%s'", name);
+				err = honk_error_errno(HONK_ERROR,
+						       "cannot write '%s'",
+						       at->buf);
 			if (fd >= 0 && close(fd) < 0 && !err)
-				err = honk_error_errno(
-					HONK_ERROR, "cannot write '%s'", name);
+				err = honk_error_errno(HONK_ERROR,
+						       "cannot write '%s'",
+						       at->buf);
 			break;
 		case GIT_FILEMODE_LINK:
 			/* as git checks it out: a link, never followed here */
@@ -1316,13 +1322,14 @@ static int export_tree(struct honk_repo *r, const git_tree *tree, int dirfd,
 			    symlinkat(data.buf, dirfd, name) < 0)
 				err = honk_error_errno(
 					HONK_ERROR, "cannot create link '%s'",
-					name);
+					at->buf);
 			break;
 		default:
 			break; /* submodules are not checked out */
 		}
 		honk_buf_release(&data);
 	}
+	honk_buf_setlen(at, len);
 	return err;
 }
 
@@ -1341,8 +1348,13 @@ int honk_repo_export(struct honk_repo *r, const git_oid *commit,
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		err = honk_error_errno(HONK_ERROR, "cannot open '%s'", dir);
-	else
-		err = export_tree(r, tree, fd, dir);
+	else {
+		struct honk_buf at = HONK_BUF_INIT;
+
+		honk_buf_addstr(&at, dir);
+		err = export_tree(r, tree, fd, &at);
+		honk_buf_release(&at);
+	}
 	if (fd >= 0)
 		close(fd);
 	git_tree_free(tree);

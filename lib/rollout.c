@@ -602,8 +602,9 @@ static int load_pinned(struct runner *r, struct mig *m)
 		 tmp && *tmp == '/' ? tmp : "/tmp");
 	if (!mkdtemp(dir)) {
 		err = honk_error_errno(
-			HONK_ERROR, "cannot make a directory for %s's commands",
-			m->id);
+			HONK_ERROR,
+			"cannot make a directory for %s's commands at '%s'",
+			m->id, dir);
 		goto cleanup;
 	}
 	if ((err = honk_repo_export(r->repo, &m->pinned, dir)) < 0) {

@@ -1057,6 +1057,87 @@ static int checked_out_main(struct honk_repo *repo, const char *mainref,
 }
 
 /*
+ * While the worktree follows main, <gitdir>/honk-follow holds "OLD NEW
+ * REF": a checkout that fails half-way (a full disk) leaves it, and the
+ * next approve finishes the checkout. The worktree was clean
+ * at OLD (approve refuses otherwise), so what differs there is what the
+ * failed checkout wrote.
+ */
+static void follow_path(struct honk_buf *b, struct honk_repo *repo)
+{
+	honk_buf_reset(b);
+	honk_buf_addf(b, "%shonk-follow", git_repository_path(repo->git));
+}
+
+/* Check out what changed from base to HEAD, over what is there. */
+static int checkout_over(struct honk_repo *repo, const git_oid *base_id,
+			 int force, const char *mref)
+{
+	git_checkout_options co;
+	git_commit *old = NULL;
+	git_tree *base = NULL;
+	int err = 0;
+
+	git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
+	co.checkout_strategy = force ? GIT_CHECKOUT_FORCE : GIT_CHECKOUT_SAFE;
+	/* what the worktree holds now: the tree main pointed at */
+	if (git_commit_lookup(&old, repo->git, base_id) == 0 &&
+	    git_commit_tree(&base, old) == 0)
+		co.baseline = base;
+	if (git_checkout_head(repo->git, &co) < 0)
+		err = honk_error_git(
+			HONK_ERROR,
+			"%s moved (that stands), but the worktree '%s' could not follow; run honk-status approve again to finish",
+			mref + strlen("refs/heads/"),
+			git_repository_workdir(repo->git));
+	git_tree_free(base);
+	git_commit_free(old);
+	return err;
+}
+
+/*
+ * Finish a checkout a failed approve left half-done, when main
+ * is still where it moved it and still checked out here; a marker that
+ * no longer applies is dropped.
+ */
+static int finish_follow(struct honk_repo *repo)
+{
+	struct honk_buf path = HONK_BUF_INIT, text = HONK_BUF_INIT;
+	git_reference *head = NULL;
+	git_oid old, new, now;
+	char ref[256];
+	int err = 0;
+
+	follow_path(&path, repo);
+	if (honk_buf_read_file(&text, path.buf) < 0)
+		goto cleanup; /* none */
+	if (text.len > 82 + sizeof(ref) - 1 || text.len < 83 ||
+	    text.buf[40] != ' ' || text.buf[81] != ' ' ||
+	    git_oid_fromstrn(&old, text.buf, 40) < 0 ||
+	    git_oid_fromstrn(&new, text.buf + 41, 40) < 0)
+		goto drop;
+	memcpy(ref, text.buf + 82, text.len - 82);
+	ref[text.len - 82] = '\0';
+	ref[strcspn(ref, "\n")] = '\0';
+	if (strncmp(ref, "refs/heads/", 11) ||
+	    git_repository_head(&head, repo->git) < 0 ||
+	    strcmp(git_reference_name(head), ref) ||
+	    honk_ref_lookup(&now, repo, ref) < 0 || !git_oid_equal(&now, &new))
+		goto drop;
+	if ((err = checkout_over(repo, &old, 1, ref)) < 0)
+		goto cleanup;
+drop:
+	if (unlink(path.buf) < 0 && !err)
+		err = honk_error_errno(HONK_ERROR, "cannot remove '%s'",
+				       path.buf);
+cleanup:
+	git_reference_free(head);
+	honk_buf_release(&path);
+	honk_buf_release(&text);
+	return err;
+}
+
+/*
  * Move main from expected to target; when it is checked out here, the
  * index and worktree follow, as git merge leaves them.
  */
@@ -1064,26 +1145,34 @@ static int move_main(struct honk_repo *repo, const char *mref,
 		     const git_oid *target, const git_oid *expected,
 		     int worktree, const char *why)
 {
-	git_checkout_options co;
-	git_commit *old = NULL;
-	git_tree *base = NULL;
-	int err = honk_ref_update(repo, mref, target, expected, why);
+	struct honk_buf path = HONK_BUF_INIT, mark = HONK_BUF_INIT;
+	char a[GIT_OID_HEXSZ + 1], b[GIT_OID_HEXSZ + 1];
+	int err;
 
-	if (err < 0 || !worktree)
-		return err;
-	git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
-	co.checkout_strategy = GIT_CHECKOUT_SAFE;
-	/* what the worktree holds now: the tree main pointed at */
-	if (git_commit_lookup(&old, repo->git, expected) == 0 &&
-	    git_commit_tree(&base, old) == 0)
-		co.baseline = base;
-	if (git_checkout_head(repo->git, &co) < 0)
-		err = honk_error_git(
-			HONK_ERROR,
-			"%s moved, but the worktree could not follow",
-			mref + strlen("refs/heads/"));
-	git_tree_free(base);
-	git_commit_free(old);
+	if (worktree) {
+		/* before the ref moves: a checkout cut short is finished */
+		follow_path(&path, repo);
+		honk_buf_addf(&mark, "%s %s %s\n",
+			      git_oid_tostr(a, sizeof(a), expected),
+			      git_oid_tostr(b, sizeof(b), target), mref);
+		if ((err = honk_file_write_atomic(path.buf, mark.buf,
+						  mark.len)) < 0)
+			goto cleanup;
+	}
+	err = honk_ref_update(repo, mref, target, expected, why);
+	if (err == 0 && worktree)
+		err = checkout_over(repo, expected, 0, mref);
+	if (worktree) {
+		git_oid now;
+
+		/* kept only for a checkout cut short after the ref moved */
+		if (err == 0 || honk_ref_lookup(&now, repo, mref) < 0 ||
+		    !git_oid_equal(&now, target))
+			unlink(path.buf);
+	}
+cleanup:
+	honk_buf_release(&path);
+	honk_buf_release(&mark);
 	return err;
 }
 
@@ -1122,6 +1211,8 @@ int honk_status_approve(struct honk_repo *repo,
 			goto cleanup;
 	}
 	honk_buf_addf(&mref, "refs/heads/%s", main_name);
+	if ((err = finish_follow(repo)) < 0)
+		goto cleanup;
 	for (tries = 0; tries < PUSH_TRIES; tries++) {
 		struct honk_snapshot *ms = NULL;
 		git_commit *mc = NULL, *pc = NULL;
