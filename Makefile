@@ -131,6 +131,10 @@ tests: $(PROGRAMS) $(TEST_PROGS) $(FUZZ_REPLAY) $(FAULT_SHIMS)
 check: tests
 	@sh cmd/run-tests.sh
 
+# every position of the fault sweep, not the sample make check takes
+faults: tests
+	@HONK_TEST_FAULTS=all sh cmd/t6000-fault-sweep.sh
+
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= $(patsubst lib/%_fuzz.c,%,$(FUZZ_SRCS))
 fuzz: $(FUZZ_PROGS)
@@ -188,7 +192,7 @@ clean:
 		BUILD-FLAGS BUILD-FLAGS+
 	rm -rf testdata/trash.* demo-catalog bench-out
 
-.PHONY: all check tests fuzz demo bench soak man style install clean FORCE
+.PHONY: all check tests faults fuzz demo bench soak man style install clean FORCE
 .PRECIOUS: lib/%.o cmd/%.o
 
 -include $(wildcard lib/*.d cmd/*.d)

@@ -153,7 +153,7 @@ check() {
 		case "$3" in
 		alloc)
 			case "$msg" in
-			*"out of memory"* | *"Cannot allocate memory"*) ;;
+			*"out of memory"* | *"Out of memory"* | *"Cannot allocate memory"*) ;;
 			*) problem $n "exit 5 without 'out of memory'" ;;
 			esac
 			;;

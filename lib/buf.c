@@ -71,7 +71,7 @@ int honk_buf_grow(struct honk_buf *b, size_t extra)
 		n = n > SIZE_MAX / 2 ? want : n * 2;
 	p = realloc(b->alloc ? b->buf : NULL, n);
 	if (!p)
-		return honk_error_set(HONK_ERROR, "out of memory");
+		honk_die_oom();
 	if (!b->alloc)
 		p[0] = '\0';
 	b->buf = p;

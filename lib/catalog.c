@@ -893,10 +893,17 @@ static int parse_bytes(struct loadctx *l, struct honk_ydoc *doc,
 		       const char *path, const char *data, size_t len,
 		       const struct honk_ynode **root)
 {
+	int err;
+
 	*root = NULL;
 	l->cat->nfiles++;
-	if (honk_ydoc_parse(doc, path, data, len, NULL, l->diags) < 0)
-		return HONK_EINVALID;
+	/* bad YAML is a diagnostic; anything else (memory) stops the load */
+	if ((err = honk_ydoc_parse(doc, path, data, len, NULL, l->diags)) < 0) {
+		if (err == HONK_EINVALID || err == HONK_ELIMIT)
+			return HONK_EINVALID;
+		l->sys_err = err;
+		return err;
+	}
 	if (!doc->root)
 		return honk_diag_add(l->diags, path, 1, 1, "file is empty");
 	if (doc->root->type != HONK_YMAP)
@@ -1091,7 +1098,7 @@ static int parse_settings(struct loadctx *l, const char *data, size_t len)
 			       &cat->settings);
 	}
 	honk_ydoc_release(&doc);
-	return 0;
+	return l->sys_err;
 }
 
 static int load_settings(struct loadctx *l)
@@ -1602,10 +1609,8 @@ static void read_ahead(struct loadctx *l, struct jobs *js, size_t i,
 	if (j->read_err < 0)
 		return;
 	copy = malloc(buf->len + 1);
-	if (!copy) {
-		j->read_err = HONK_ERROR;
-		return;
-	}
+	if (!copy)
+		honk_die_oom(); /* no message would reach whoever reads it */
 	memcpy(copy, buf->buf, buf->len);
 	j->data = copy;
 	j->len = buf->len;

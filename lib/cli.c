@@ -200,7 +200,7 @@ int honk_cli_parse(struct honk_cli *cli, int argc, char **argv,
 	cli->opts = opts;
 	cli->args = calloc((size_t)argc + 1, sizeof(*cli->args));
 	if (!cli->args)
-		return honk_error_set(HONK_ERROR, "out of memory");
+		honk_die_oom();
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
@@ -224,6 +224,7 @@ int honk_cli_start(struct honk_cli *cli, const char *prog, int argc,
 		   char **argv, struct honk_opt *opts, const char *usage)
 {
 	cli->prog = prog;
+	honk_error_program(prog);
 	if (honk_cli_parse(cli, argc, argv, opts) < 0) {
 		honk_cli_error(cli, "%s", honk_error_last());
 		fputs(usage, stderr);

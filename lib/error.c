@@ -13,11 +13,16 @@
  * line of its own (a forged "path:line:col: ..." in hook output) or send
  * escape sequences to the terminal of whoever reads it.
  */
+#define _GNU_SOURCE /* nftw's FTW_PHYS */
 #include "error.h"
 
 #include <errno.h>
+#include <ftw.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <git2.h>
 
@@ -107,6 +112,79 @@ int honk_error_git(int code, const char *fmt, ...)
 	honk_error_setv(code, fmt, ap);
 	va_end(ap);
 	return append(code, e && e->message ? e->message : "unknown git error");
+}
+
+static const char *program = "honk";
+
+void honk_error_program(const char *prog)
+{
+	program = prog;
+}
+
+static pthread_mutex_t cleanup_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct honk_cleanup *armed;
+
+void honk_cleanup_arm(struct honk_cleanup *c, const char *path, int dir)
+{
+	c->path = path;
+	c->dir = dir;
+	c->prev = NULL;
+	pthread_mutex_lock(&cleanup_mu);
+	c->next = armed;
+	if (armed)
+		armed->prev = c;
+	armed = c;
+	pthread_mutex_unlock(&cleanup_mu);
+}
+
+void honk_cleanup_disarm(struct honk_cleanup *c)
+{
+	if (!c->path)
+		return;
+	pthread_mutex_lock(&cleanup_mu);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		armed = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	pthread_mutex_unlock(&cleanup_mu);
+	c->path = NULL;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag,
+			struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+void honk_die_oom(void)
+{
+	/* nothing may allocate here: write(2), then exit's handlers */
+	ssize_t w = write(2, program, strlen(program));
+	struct honk_cleanup *c;
+	int locked;
+
+	w = write(2, ": error: out of memory\n", 23);
+	(void)w;
+	/* another thread may hold the list (and be dying too): best effort */
+	locked = pthread_mutex_trylock(&cleanup_mu) == 0;
+	for (c = armed; c; c = c->next) {
+		if (c->dir)
+			nftw(c->path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+		else
+			unlink(c->path);
+	}
+	armed = NULL;
+	if (locked)
+		pthread_mutex_unlock(&cleanup_mu);
+	exit(HONK_EXIT_SYSTEM);
 }
 
 const char *honk_error_last(void)

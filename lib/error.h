@@ -62,6 +62,34 @@ const char *honk_error_last(void);
 
 void honk_error_clear(void);
 
+/*
+ * Out of memory where the caller cannot be trusted to notice (a buffer
+ * grown for a path, a message, a file's text): say so and exit 5, as
+ * git's xmalloc dies. What a command writes is crash-safe, so stopping
+ * here leaves every ref at its old or its new value; the lock files
+ * honk holds are removed by the exit handlers that took them.
+ */
+void honk_die_oom(void) __attribute__((noreturn));
+
+/*
+ * A lock or temporary file or directory this process made, removed by
+ * honk_die_oom() if it ends the process while the entry is armed: a run
+ * that dies leaves no lock behind for the next. The caller owns the
+ * entry and its path, which must live until it is disarmed; arming
+ * allocates nothing. Thread-safe.
+ */
+struct honk_cleanup {
+	struct honk_cleanup *prev, *next;
+	const char *path;
+	int dir; /* remove the directory and what is in it */
+};
+
+void honk_cleanup_arm(struct honk_cleanup *c, const char *path, int dir);
+void honk_cleanup_disarm(struct honk_cleanup *c);
+
+/* The name honk_die_oom() gives (the binary's). */
+void honk_error_program(const char *prog);
+
 /* Map a HONK_E* code onto the exit status of DESIGN section 8. */
 int honk_error_exit_code(int code);
 

@@ -168,7 +168,7 @@ static int env_set(struct env *e, const char *entry, size_t len, int replace)
 		return 0;
 	copy = strdup(entry);
 	if (!copy)
-		return honk_error_set(HONK_ERROR, "out of memory");
+		honk_die_oom(); /* not a failure of the step it was to run */
 	if (i < e->n) {
 		free(e->v[i]);
 		e->v[i] = copy;
@@ -690,15 +690,13 @@ int honk_exec_run(struct honk_exec_result *out, const struct honk_exec_opts *o)
 	r.log_fd = o->log_fd;
 	out->timeout_ms = o->timeout_ms;
 
-	if ((err = env_build(&env, o)) < 0)
-		goto cleanup;
+	if (env_build(&env, o) < 0)
+		honk_die_oom(); /* its only failure; not the step's */
 	argv = calloc(o->argc + 1, sizeof(*argv));
 	r.cap = o->tail_max;
 	r.ring = r.cap ? malloc(r.cap + 1) : NULL;
-	if (!argv || (r.cap && !r.ring)) {
-		err = honk_error_set(HONK_ERROR, "out of memory");
-		goto cleanup;
-	}
+	if (!argv || (r.cap && !r.ring))
+		honk_die_oom(); /* not a failure of the step it was to run */
 	for (i = 0; i < o->argc; i++)
 		argv[i] = (char *)o->argv[i];
 

@@ -337,6 +337,7 @@ struct held {
 	git_oid target; /* with later updates of the same ref folded in */
 	size_t into;	/* folded into that earlier update (else itself) */
 	int taken;	/* the lock file is ours */
+	struct honk_cleanup gone; /* removed if the run dies holding it */
 	int renamed;	/* published; its directory is still to be synced */
 };
 
@@ -473,6 +474,7 @@ int honk_refs_update(struct honk_repo *r, struct honk_refupdate *v, size_t n)
 			break;
 		}
 		h[i].taken = 1;
+		honk_cleanup_arm(&h[i].gone, h[i].lock, 0);
 		err = current(&t, h[i].path, v[i].refname, &now, &have);
 		if (err == 0 &&
 		    (v[i].has_expected
@@ -482,6 +484,7 @@ int honk_refs_update(struct honk_repo *r, struct honk_refupdate *v, size_t n)
 		if (err == HONK_ECONFLICT) {
 			close(fd);
 			unlink(h[i].lock);
+			honk_cleanup_disarm(&h[i].gone);
 			h[i].taken = 0;
 			v[i].err = err;
 			err = 0;
@@ -529,6 +532,7 @@ int honk_refs_update(struct honk_repo *r, struct honk_refupdate *v, size_t n)
 					       h[i].path);
 			break;
 		}
+		honk_cleanup_disarm(&h[i].gone);
 		h[i].taken = 0;
 		h[i].renamed = 1;
 		v[i].err = 0;
@@ -559,6 +563,8 @@ cleanup:
 	for (i = 0; i < n; i++) {
 		if (h && h[i].taken)
 			unlink(h[i].lock);
+		if (h)
+			honk_cleanup_disarm(&h[i].gone);
 		if (h) {
 			free(h[i].path);
 			free(h[i].lock);

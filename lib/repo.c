@@ -1182,6 +1182,7 @@ int honk_write_all(int fd, const void *data, size_t len)
 int honk_file_write_atomic(const char *path, const void *data, size_t len)
 {
 	struct honk_buf lock = HONK_BUF_INIT, dir = HONK_BUF_INIT;
+	struct honk_cleanup gone = { 0 };
 	const char *slash;
 	int fd = -1, dfd, err = 0;
 
@@ -1199,6 +1200,7 @@ int honk_file_write_atomic(const char *path, const void *data, size_t len)
 						 lock.buf);
 		goto cleanup;
 	}
+	honk_cleanup_arm(&gone, lock.buf, 0);
 	if (honk_write_all(fd, data, len) < 0 || fsync(fd) < 0) {
 		err = honk_error_errno(HONK_ERROR, "cannot write '%s'",
 				       lock.buf);
@@ -1216,6 +1218,7 @@ int honk_file_write_atomic(const char *path, const void *data, size_t len)
 				       lock.buf, path);
 		goto unlink_lock;
 	}
+	honk_cleanup_disarm(&gone);
 	slash = strrchr(path, '/');
 	if (slash)
 		honk_buf_add(&dir, path,
@@ -1234,6 +1237,7 @@ unlink_lock:
 	if (fd >= 0)
 		close(fd);
 	unlink(lock.buf); /* ours: created with O_EXCL above */
+	honk_cleanup_disarm(&gone);
 cleanup:
 	honk_buf_release(&lock);
 	honk_buf_release(&dir);

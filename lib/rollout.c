@@ -264,6 +264,7 @@ struct mig {
 	size_t nplan;
 	int64_t nwaves;
 	char *checkout;		 /* the pinned tree, where commands run */
+	struct honk_cleanup *gone; /* its removal, should the run die */
 	struct honk_mstate base; /* state/<id>.yaml at r->tip */
 	int have_base;
 	int approved;	       /* its plan is on main */
@@ -600,6 +601,11 @@ static int load_pinned(struct runner *r, struct mig *m)
 	m->nwaves = (int64_t)k;
 	snprintf(dir, sizeof(dir), "%s/honk-rollout.XXXXXX",
 		 tmp && *tmp == '/' ? tmp : "/tmp");
+	/* the migrations' array moves as it grows: the entry does not */
+	if (!(m->gone = calloc(1, sizeof(*m->gone)))) {
+		err = oom();
+		goto cleanup;
+	}
 	if (!mkdtemp(dir)) {
 		err = honk_error_errno(
 			HONK_ERROR,
@@ -607,15 +613,17 @@ static int load_pinned(struct runner *r, struct mig *m)
 			m->id, dir);
 		goto cleanup;
 	}
-	if ((err = honk_repo_export(r->repo, &m->pinned, dir)) < 0) {
+	honk_cleanup_arm(m->gone, dir, 1);
+	if ((err = honk_repo_export(r->repo, &m->pinned, dir)) < 0 ||
+	    !(m->checkout = strdup(dir))) {
+		honk_cleanup_disarm(m->gone);
 		nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		if (err == 0)
+			err = oom();
 		goto cleanup;
 	}
-	if (!(m->checkout = strdup(dir))) {
-		nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-		err = oom();
-		goto cleanup;
-	}
+	honk_cleanup_disarm(m->gone);
+	honk_cleanup_arm(m->gone, m->checkout, 1);
 	m->have_pin = 1;
 cleanup:
 	honk_snapshot_free(snap);
@@ -2467,6 +2475,9 @@ static void mig_release(struct mig *m)
 	honk_planfile_release(&m->pf);
 	honk_catalog_release(&m->cat);
 	free(m->plan);
+	if (m->gone)
+		honk_cleanup_disarm(m->gone);
+	free(m->gone);
 	if (m->checkout) {
 		nftw(m->checkout, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 		free(m->checkout);
