@@ -131,6 +131,14 @@ tests: $(PROGRAMS) $(TEST_PROGS) $(FUZZ_REPLAY) $(FAULT_SHIMS)
 check: tests
 	@sh cmd/run-tests.sh
 
+# make check on a --coverage build, then line and branch coverage of lib/
+coverage:
+	@$(MAKE) --no-print-directory CFLAGS='-O0 -g --coverage' \
+		LDFLAGS=--coverage all tests
+	@find lib cmd -name '*.gcda' -exec rm -f {} +
+	@sh cmd/run-tests.sh >coverage.log 2>&1; tail -n 1 coverage.log
+	@sh testdata/coverage/summary.sh | tee coverage.txt | tail -n 1
+
 # every position of the fault sweep, not the sample make check takes
 faults: tests
 	@HONK_TEST_FAULTS=all sh cmd/t6000-fault-sweep.sh
@@ -189,10 +197,11 @@ install: all
 clean:
 	rm -f $(PROGRAMS) $(LIB) lib/*.o lib/*.d cmd/*.o cmd/*.d \
 		$(TEST_PROGS) $(FUZZ_REPLAY) $(FUZZ_PROGS) $(FAULT_SHIMS) \
-		BUILD-FLAGS BUILD-FLAGS+
+		BUILD-FLAGS BUILD-FLAGS+ lib/*.gcda lib/*.gcno cmd/*.gcda \
+		cmd/*.gcno coverage.log coverage.txt
 	rm -rf testdata/trash.* demo-catalog bench-out
 
-.PHONY: all check tests faults fuzz demo bench soak man style install clean FORCE
+.PHONY: all check tests coverage faults fuzz demo bench soak man style install clean FORCE
 .PRECIOUS: lib/%.o cmd/%.o
 
 -include $(wildcard lib/*.d cmd/*.d)
