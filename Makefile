@@ -139,6 +139,10 @@ coverage:
 	@sh cmd/run-tests.sh >coverage.log 2>&1; tail -n 1 coverage.log
 	@sh testdata/coverage/summary.sh | tee coverage.txt | tail -n 1
 
+# make check with every honk process under valgrind: no error, no leak
+memcheck: all tests
+	@sh testdata/memcheck/run.sh
+
 # every position of the fault sweep, not the sample make check takes
 faults: tests
 	@HONK_TEST_FAULTS=all sh cmd/t6000-fault-sweep.sh
@@ -201,7 +205,7 @@ clean:
 		cmd/*.gcno coverage.log coverage.txt
 	rm -rf testdata/trash.* demo-catalog bench-out
 
-.PHONY: all check tests coverage faults fuzz demo bench soak man style install clean FORCE
+.PHONY: all check tests coverage memcheck faults fuzz demo bench soak man style install clean FORCE
 .PRECIOUS: lib/%.o cmd/%.o
 
 -include $(wildcard lib/*.d cmd/*.d)

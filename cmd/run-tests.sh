@@ -62,8 +62,10 @@ sum() {
 	sed -n "$1" "$tmp/out" | awk '{ n += $1 } END { print n + 0 }'
 }
 
+# HONK_TEST_RUNNER (make memcheck): a command the unit tests and the fuzz
+# replays run under.
 run_unit() {
-	"./$1" >"$tmp/out" 2>&1
+	$HONK_TEST_RUNNER "./$1" >"$tmp/out" 2>&1
 	status=$?
 	p=$(sum 's/^\[  PASSED  \] \([0-9][0-9]*\) test(s)\..*/\1/p')
 	f=$(sum 's/^\[  FAILED  \] \([0-9][0-9]*\) test(s),.*/\1/p')
@@ -86,10 +88,10 @@ run_fuzz() {
 	corpus=testdata/fuzz/$name
 	if test -d "$corpus"
 	then
-		"./$1" "$corpus" >"$tmp/out" 2>&1
+		$HONK_TEST_RUNNER "./$1" "$corpus" >"$tmp/out" 2>&1
 	else
 		# No corpus yet: the empty input still gets run.
-		"./$1" >"$tmp/out" 2>&1
+		$HONK_TEST_RUNNER "./$1" >"$tmp/out" 2>&1
 	fi
 	status=$?
 	if test "$status" -eq 0

@@ -113,7 +113,9 @@ UBSAN_OPTIONS="halt_on_error=1:abort_on_error=1:print_stacktrace=1${UBSAN_OPTION
 LSAN_OPTIONS="suppressions=${HONK_TOP:-$(pwd)}/testdata/lsan.supp:print_suppressions=0${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 export ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 
-PATH=$HONK_BUILD_DIR:$PATH
+# HONK_TEST_WRAP (make memcheck): a directory of wrappers that run each
+# honk binary under valgrind, found first.
+PATH=${HONK_TEST_WRAP:+$HONK_TEST_WRAP:}$HONK_BUILD_DIR:$PATH
 export PATH
 
 # The trash directory. It sits inside the source tree, so repository

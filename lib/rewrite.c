@@ -465,8 +465,7 @@ int honk_rules_parse_for(struct honk_rule_set **out, const char *path,
 				      (const char *)msg);
 			continue;
 		}
-		/* JIT when there is one; limits either way */
-		pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE);
+		honk_regex_jit(r->code);
 		pcre2_pattern_info(r->code, PCRE2_INFO_CAPTURECOUNT, &groups);
 		if (groups > ngroups)
 			ngroups = groups;

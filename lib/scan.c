@@ -25,6 +25,14 @@
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#endif
+#ifndef RUNNING_ON_VALGRIND
+#define RUNNING_ON_VALGRIND 0
+#endif
 
 #include <dirent.h>
 #include <pthread.h>
@@ -49,6 +57,18 @@ struct honk_matcher {
 
 /* Set on a transition entry whose target state has an output. */
 #define HIT_FLAG 0x80000000u
+
+
+/*
+ * JIT-compile a pattern when the platform allows; the interpreter gives
+ * the same matches under the same limits. Not under valgrind, which
+ * cannot see that JIT code's reads are of initialised memory.
+ */
+void honk_regex_jit(void *code)
+{
+	if (!RUNNING_ON_VALGRIND)
+		pcre2_jit_compile((pcre2_code *)code, PCRE2_JIT_COMPLETE);
+}
 
 static int is_word(unsigned char c)
 {
@@ -227,8 +247,7 @@ int honk_regex_new(struct honk_regex **out, const char *pattern)
 				      "pattern '%s' at offset %zu: %s", pattern,
 				      (size_t)off, (const char *)msg);
 	}
-	/* JIT when available; the interpreter otherwise, limits either way */
-	pcre2_jit_compile(re->code, PCRE2_JIT_COMPLETE);
+	honk_regex_jit(re->code);
 	re->mctx = pcre2_match_context_create(NULL);
 	re->md = pcre2_match_data_create_from_pattern(re->code, NULL);
 	re->pattern = strdup(pattern);

@@ -115,4 +115,7 @@ int honk_scan_dir(struct honk_scanner *s, const char *dir, honk_hit_cb cb,
 int honk_scan_is_consumer_repo(const struct honk_scanner *s, const char *base,
 			       const char *dir);
 
+/* JIT-compile a pcre2_code (8-bit) when that helps: see scan.c. */
+void honk_regex_jit(void *code);
+
 #endif
