@@ -44,10 +44,8 @@ void *honk_arena_alloc(struct honk_arena *a, size_t size)
 	size_t need;
 	void *p;
 
-	if (size > SIZE_MAX - ALIGN) {
-		honk_error_set(HONK_ERROR, "out of memory");
-		return NULL;
-	}
+	if (size > SIZE_MAX - ALIGN)
+		honk_die_oom();
 	need = (size + ALIGN - 1) & ~(size_t)(ALIGN - 1);
 	if (!need)
 		need = ALIGN;
@@ -80,8 +78,8 @@ void *honk_arena_alloc(struct honk_arena *a, size_t size)
 	memset(p, 0, need);
 	return p;
 oom:
-	honk_error_set(HONK_ERROR, "out of memory");
-	return NULL;
+	/* as a honk_buf: what is built here is never checked piece by piece */
+	honk_die_oom();
 }
 
 char *honk_arena_strndup(struct honk_arena *a, const char *s, size_t len)
@@ -103,10 +101,8 @@ void *honk_arena_grow(struct honk_arena *a, void *old, size_t n, size_t cap,
 {
 	void *p;
 
-	if (cap && elem > SIZE_MAX / cap) {
-		honk_error_set(HONK_ERROR, "out of memory");
-		return NULL;
-	}
+	if (cap && elem > SIZE_MAX / cap)
+		honk_die_oom();
 	p = honk_arena_alloc(a, cap * elem);
 	if (p && n)
 		memcpy(p, old, n * elem);

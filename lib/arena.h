@@ -20,8 +20,8 @@ struct honk_arena {
 		NULL, 0 \
 	}
 
-/* Zeroed memory, aligned for any object; NULL (and an error) when out of
- * memory. */
+/* Zeroed memory, aligned for any object; never NULL: out of memory ends
+ * the process (honk_die_oom()). */
 void *honk_arena_alloc(struct honk_arena *a, size_t size);
 
 /* A NUL-terminated copy of s[0..len). */

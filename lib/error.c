@@ -164,6 +164,11 @@ static int remove_entry(const char *path, const struct stat *st, int flag,
 	return 0;
 }
 
+void honk_remove_tree(const char *path)
+{
+	nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 void honk_die_oom(void)
 {
 	/* nothing may allocate here: write(2), then exit's handlers */
@@ -177,7 +182,7 @@ void honk_die_oom(void)
 	locked = pthread_mutex_trylock(&cleanup_mu) == 0;
 	for (c = armed; c; c = c->next) {
 		if (c->dir)
-			nftw(c->path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+			honk_remove_tree(c->path);
 		else
 			unlink(c->path);
 	}

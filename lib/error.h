@@ -84,6 +84,9 @@ struct honk_cleanup {
 	int dir; /* remove the directory and what is in it */
 };
 
+/* Remove path and all below it, never following a link; best effort. */
+void honk_remove_tree(const char *path);
+
 void honk_cleanup_arm(struct honk_cleanup *c, const char *path, int dir);
 void honk_cleanup_disarm(struct honk_cleanup *c);
 

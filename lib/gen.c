@@ -22,10 +22,8 @@
  *    the samples, each consumer's tested commit and command) changed;
  *    their fingerprint is kept in validation.yaml.
  */
-#define _GNU_SOURCE /* nftw's FTW_PHYS */
 #include "gen.h"
 
-#include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -803,18 +801,6 @@ static void kv(struct honk_ywriter *w, const char *k, const char *v)
 	honk_yw_str(w, v);
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag,
-		    struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	if (flag == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0;
-}
-
 /* The last lines of a test's output, at most TAIL_LINES. */
 static void last_lines(struct honk_buf *out, const struct honk_buf *tail)
 {
@@ -901,7 +887,7 @@ static int run_test(struct gen *g, const struct target *t, struct outcome *out)
 		    !out->ok && out->log.len ? "\n" : "",
 		    !out->ok ? out->log.buf : "");
 cleanup:
-	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	honk_remove_tree(dir);
 	honk_exec_result_release(&er);
 	for (i = 0; i < 6; i++)
 		honk_buf_release(&env[i]);

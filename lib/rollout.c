@@ -27,12 +27,10 @@
  *    started at; its plan, catalog and commands, whatever main does
  *    later.
  */
-#define _GNU_SOURCE /* nftw's FTW_PHYS */
 #include "rollout.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -482,18 +480,6 @@ static int approver(struct runner *r, const char *path, git_oid *out,
 	return err;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int flag,
-		    struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	if (flag == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0;
-}
-
 /*
  * Load what the pinned commit says: catalog, plan, the merged settings,
  * the consumers in rollout order; and a checkout of it to run commands
@@ -617,7 +603,7 @@ static int load_pinned(struct runner *r, struct mig *m)
 	if ((err = honk_repo_export(r->repo, &m->pinned, dir)) < 0 ||
 	    !(m->checkout = strdup(dir))) {
 		honk_cleanup_disarm(m->gone);
-		nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		honk_remove_tree(dir);
 		if (err == 0)
 			err = oom();
 		goto cleanup;
@@ -2479,7 +2465,7 @@ static void mig_release(struct mig *m)
 		honk_cleanup_disarm(m->gone);
 	free(m->gone);
 	if (m->checkout) {
-		nftw(m->checkout, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		honk_remove_tree(m->checkout);
 		free(m->checkout);
 	}
 	free(m->id);
