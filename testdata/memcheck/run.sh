@@ -3,8 +3,11 @@
 # and fuzz replay under valgrind's memcheck. Each process writes its own
 # log; valgrind runs with -q, so a log with anything in it is an error or
 # a leak (definite or indirect). Prints the suite's summary, then
-# "memcheck: N processes, N with errors or leaks", and the logs that are
-# not empty; exits 1 when the suite failed or any log is not empty.
+# "memcheck: N processes, N with errors or leaks", and those logs; exits
+# 1 when the suite failed or any process had an error or a leak. (A log
+# may also hold valgrind's own warnings, "--PID-- WARNING: unhandled
+# syscall" for pidfd_open, which honk's executor does without: those are
+# not honk's.)
 #
 # Left out: the fault sweep (its injector is preloaded, which valgrind
 # does not take), the strace test (one ptrace at a time) and t1200, which
@@ -69,7 +72,7 @@ suite=$?
 n=$(ls "$work/logs" | wc -l)
 bad=0
 for log in "$work"/logs/*.log; do
-	test -s "$log" || continue
+	grep -q '^==[0-9]*== ' "$log" || continue
 	bad=$((bad + 1))
 	echo "--- $log"
 	head -n 60 "$log"
