@@ -317,4 +317,49 @@ test_expect_success 'the remote moved by fast-forwards only; no apply overlapped
 	}" attempts applies
 '
 
+test_expect_success 'a runner that read an old state and lost the push does not write it over the completed one' '
+	catalog late 2 "remote: origin
+rollout: {waves: [100%], max_parallel: 1, backoff: 0s, apply: [./ops/apply.sh]}" \
+		"#!/bin/sh
+echo \"\$HONK_CONSUMER \$HONK_STEP_ID\" >>$TRASH_DIRECTORY/late.applies" &&
+	: >late.applies &&
+	git init -q --bare late.git &&
+	git -C late init -q -b main &&
+	git -C late add -A &&
+	git -C late commit -q -m catalog &&
+	git -C late remote add origin "$TRASH_DIRECTORY/late.git" &&
+	git -C late push -q origin main &&
+	honk-detect -C late -q &&
+	git -C late fetch -q origin &&
+	git -C late merge -q --no-ff -m "approve $id" "origin/honk/propose/$id" &&
+	git -C late push -q origin main &&
+	git clone -q late.git lateB &&
+	# B starts, records a step running, and dies before pushing it
+	test_expect_code 137 env HONK_TEST_CRASH_AFTER_COMMIT=2 \
+		honk-rollout -C lateB run $id >/dev/null 2>&1 &&
+	git -C lateB push -q origin honk/state &&
+	# A reads that state (a lease of a dead runner, a step running) and
+	# takes the lease over; its commit waits on a lock meanwhile
+	git clone -q late.git lateA &&
+	git -C lateA branch -q honk/state origin/honk/state &&
+	: >lateA/.git/refs/heads/honk/state.lock &&
+	{ honk-rollout -C lateA run $id >a.out 2>a.err & } &&
+	a=$! &&
+	test_atexit "kill $a 2>/dev/null" &&
+	sleep 0.5 &&
+	# B finishes the rollout and pushes it first
+	honk-rollout -C lateB run $id >/dev/null &&
+	git -C late.git show "honk/state:state/$id.yaml" >done &&
+	grep "^phase: completed\$" done &&
+	cp late.applies applies.before &&
+	rm lateA/.git/refs/heads/honk/state.lock &&
+	wait $a &&
+	# A pushed its lease on the old state: refused; A reads the
+	# completed state and writes nothing over it
+	git -C late.git show "honk/state:state/$id.yaml" >after &&
+	test_cmp done after &&
+	# and started no step: it had nothing left to start
+	test_cmp applies.before late.applies
+'
+
 test_done

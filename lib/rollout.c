@@ -27,6 +27,7 @@
  *    started at; its plan, catalog and commands, whatever main does
  *    later.
  */
+#define _GNU_SOURCE /* O_TMPFILE */
 #include "rollout.h"
 
 #include <errno.h>
@@ -848,11 +849,22 @@ static int run_cmd(struct runner *r, struct job *j, const struct pcons *p,
 	memset(&er, 0, sizeof(er));
 	for (i = 0; i < 12; i++)
 		honk_buf_init(&env[i], 0);
-	snprintf(logpath, sizeof(logpath), "%s/honk-step.XXXXXX",
-		 tmp && *tmp == '/' ? tmp : "/tmp");
-	fd = mkstemp(logpath);
-	if (fd >= 0)
-		unlink(logpath);
+	/* the step's output, in a file with no name (none is left behind) */
+	fd = open(tmp && *tmp == '/' ? tmp : "/tmp",
+		  O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		/* a file system without O_TMPFILE: named for an instant */
+		struct honk_cleanup gone = { 0 };
+
+		snprintf(logpath, sizeof(logpath), "%s/honk-step.XXXXXX",
+			 tmp && *tmp == '/' ? tmp : "/tmp");
+		fd = mkstemp(logpath);
+		if (fd >= 0) {
+			honk_cleanup_arm(&gone, logpath, 0);
+			unlink(logpath);
+			honk_cleanup_disarm(&gone);
+		}
+	}
 	if ((err = build_env(env, vals, &n, j->m, p, j, phase, sid)) < 0)
 		goto cleanup;
 	if (j->kind == JOB_NOTIFY && j->reason.len) {
@@ -2712,7 +2724,15 @@ int honk_rollout_run(struct honk_repo *repo, const struct honk_rollout_opts *o,
 			if (m->have_base &&
 			    honk_phase_terminal(m->base.phase) && !m->facts &&
 			    !m->nfl && !m->ready) {
+				/*
+				 * What an earlier pass decided on an older
+				 * state (a lease taken, a step to start again)
+				 * was refused with its push: base stands.
+				 */
 				m->finished = 1;
+				m->dirty = 0;
+				drop_events(m);
+				drop_launch(m);
 				continue;
 			}
 			m->finished = 0;

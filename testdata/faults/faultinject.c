@@ -526,10 +526,13 @@ int mkostemps(char *tmpl, int suffixlen, int flags)
 	return real(tmpl, suffixlen, flags);
 }
 
-/* open and its kin: only a call that may create a file is counted */
+/* open and its kin: only a call that may create a file (O_CREAT, or an
+ * unnamed O_TMPFILE, whose bits include O_DIRECTORY's) is counted */
+#define CREATES(flags)                                                         \
+	(((flags) & O_CREAT) || ((flags) & O_TMPFILE) == O_TMPFILE)
 #define OPEN_MODE(flags, mode)                                                 \
 	do {                                                                   \
-		if ((flags) & (O_CREAT | __O_TMPFILE)) {                       \
+		if (CREATES(flags)) {                       \
 			va_list ap;                                            \
 			va_start(ap, flags);                                   \
 			mode = va_arg(ap, int);                                \
@@ -543,7 +546,7 @@ int open(const char *path, int flags, ...)
 
 	REAL(open);
 	OPEN_MODE(flags, mode);
-	if ((flags & O_CREAT) && hit(K_CREATE, "open", -1, path))
+	if (CREATES(flags) && hit(K_CREATE, "open", -1, path))
 		FAIL(-1);
 	return real(path, flags, mode);
 }
@@ -554,7 +557,7 @@ int open64(const char *path, int flags, ...)
 
 	REAL(open64);
 	OPEN_MODE(flags, mode);
-	if ((flags & O_CREAT) && hit(K_CREATE, "open64", -1, path))
+	if (CREATES(flags) && hit(K_CREATE, "open64", -1, path))
 		FAIL(-1);
 	return real(path, flags, mode);
 }
@@ -565,7 +568,7 @@ int openat(int dirfd, const char *path, int flags, ...)
 
 	REAL(openat);
 	OPEN_MODE(flags, mode);
-	if ((flags & O_CREAT) && hit(K_CREATE, "openat", -1, path))
+	if (CREATES(flags) && hit(K_CREATE, "openat", -1, path))
 		FAIL(-1);
 	return real(dirfd, path, flags, mode);
 }
@@ -576,7 +579,7 @@ int openat64(int dirfd, const char *path, int flags, ...)
 
 	REAL(openat64);
 	OPEN_MODE(flags, mode);
-	if ((flags & O_CREAT) && hit(K_CREATE, "openat64", -1, path))
+	if (CREATES(flags) && hit(K_CREATE, "openat64", -1, path))
 		FAIL(-1);
 	return real(dirfd, path, flags, mode);
 }
