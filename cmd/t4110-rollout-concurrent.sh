@@ -83,7 +83,8 @@ test_expect_success 'a second runner exits 4 at once while the first holds the l
 	test_expect_code 4 honk-rollout -C one run $id >second.out 2>second.err &&
 	took=$(($(now_ms) - start)) &&
 	echo "the second runner took ${took}ms" &&
-	test $took -lt 2000 &&
+	# (not timed under make memcheck: valgrind is that slow to start)
+	{ test $took -lt 2000 || test -n "${HONK_TEST_WRAP:-}"; } &&
 	# it did not wait for the first one to finish
 	kill -0 $first &&
 	grep "^honk-rollout: error: $id: another runner holds its lease ($holder); retry later\$" second.err &&
@@ -225,7 +226,9 @@ test_expect_success 'two clones run --all while two pause and resume, all at onc
 test_expect_success 'every verb that said it was done is on the remote, once; no other' '
 	git -C origin.git log --format=%B honk/state >log &&
 	cat C.codes D.codes >verbs &&
-	grep " 0\$" verbs &&
+	# some verb came while the rollout ran (under make memcheck the
+	# rollout may be over first)
+	{ grep " 0\$" verbs || test -n "${HONK_TEST_WRAP:-}"; } &&
 	while read verb token status
 	do
 		n=$(count "^Reason: $token\$" log)
