@@ -51,11 +51,16 @@ catalog() {
 	chmod +x "$1/ops/apply.sh"
 }
 
+# the steps of the first test take two seconds; ten under make memcheck,
+# where every honk process runs that much slower
+nap=2
+test -z "${HONK_TEST_WRAP:-}" || nap=10
+
 test_expect_success 'setup: a migration whose steps take two seconds' '
 	catalog one 4 "rollout: {waves: [100%], max_parallel: 2, backoff: 0s, apply: [./ops/apply.sh]}" \
 		"#!/bin/sh
 echo \"\$HONK_CONSUMER \$HONK_STEP_ID \$HONK_ATTEMPT\" >>$TRASH_DIRECTORY/one.applies
-sleep 2" &&
+sleep $nap" &&
 	git -C one init -q -b main &&
 	git -C one add -A &&
 	git -C one commit -q -m catalog &&
