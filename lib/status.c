@@ -1069,27 +1069,83 @@ static void follow_path(struct honk_buf *b, struct honk_repo *repo)
 	honk_buf_addf(b, "%shonk-follow", git_repository_path(repo->git));
 }
 
-/* Check out what changed from base to HEAD, over what is there. */
+/* The paths of a diff, for a checkout limited to them. */
+static int delta_path(const git_diff_delta *delta, float progress,
+		      void *payload)
+{
+	struct honk_buf *b = payload;
+
+	(void)progress;
+	honk_buf_add(b, delta->new_file.path, strlen(delta->new_file.path) + 1);
+	return 0;
+}
+
+/*
+ * Check out what changed from base to HEAD, over what is there: safely
+ * (the worktree holds base), or by force for the paths that changed
+ * only (what a checkout cut short left half-written), never another.
+ */
 static int checkout_over(struct honk_repo *repo, const git_oid *base_id,
 			 int force, const char *mref)
 {
 	git_checkout_options co;
-	git_commit *old = NULL;
-	git_tree *base = NULL;
+	git_commit *old = NULL, *cur = NULL;
+	git_tree *base = NULL, *to = NULL;
+	git_diff *diff = NULL;
+	struct honk_buf names = HONK_BUF_INIT;
+	char **paths = NULL;
+	size_t n = 0, off;
 	int err = 0;
 
 	git_checkout_options_init(&co, GIT_CHECKOUT_OPTIONS_VERSION);
-	co.checkout_strategy = force ? GIT_CHECKOUT_FORCE : GIT_CHECKOUT_SAFE;
+	co.checkout_strategy = GIT_CHECKOUT_SAFE;
 	/* what the worktree holds now: the tree main pointed at */
 	if (git_commit_lookup(&old, repo->git, base_id) == 0 &&
 	    git_commit_tree(&base, old) == 0)
 		co.baseline = base;
+	if (force && base) {
+		git_oid head;
+
+		if (git_reference_name_to_id(&head, repo->git, mref) < 0 ||
+		    git_commit_lookup(&cur, repo->git, &head) < 0 ||
+		    git_commit_tree(&to, cur) < 0 ||
+		    git_diff_tree_to_tree(&diff, repo->git, base, to, NULL) <
+			    0 ||
+		    git_diff_foreach(diff, delta_path, NULL, NULL, NULL,
+				     &names) < 0) {
+			err = honk_error_git(HONK_ERROR,
+					     "cannot compare %s with its base",
+					     mref);
+			goto cleanup;
+		}
+		for (off = 0; off < names.len; off += strlen(names.buf + off) + 1)
+			n++;
+		if (!(paths = calloc(n + 1, sizeof(*paths)))) {
+			err = honk_error_set(HONK_ERROR, "out of memory");
+			goto cleanup;
+		}
+		for (off = 0, n = 0; off < names.len;
+		     off += strlen(names.buf + off) + 1)
+			paths[n++] = names.buf + off;
+		co.paths.strings = paths;
+		co.paths.count = n;
+		co.checkout_strategy = GIT_CHECKOUT_FORCE |
+				       GIT_CHECKOUT_DISABLE_PATHSPEC_MATCH;
+		if (!n)
+			goto cleanup; /* nothing changed: nothing to finish */
+	}
 	if (git_checkout_head(repo->git, &co) < 0)
 		err = honk_error_git(
 			HONK_ERROR,
 			"%s moved (that stands), but the worktree '%s' could not follow; run honk-status approve again to finish",
 			mref + strlen("refs/heads/"),
 			git_repository_workdir(repo->git));
+cleanup:
+	free(paths);
+	honk_buf_release(&names);
+	git_diff_free(diff);
+	git_tree_free(to);
+	git_commit_free(cur);
 	git_tree_free(base);
 	git_commit_free(old);
 	return err;
