@@ -20,6 +20,7 @@
 #include "buf.h"
 #include "diag.h"
 #include "error.h"
+#include "fuzz.h"
 #include "plan.h"
 #include "banned.h"
 
@@ -35,25 +36,6 @@ static const struct honk_plan_manual items[] = {
 	{ "consumer", "[a]", NULL, "{b: c} &anchor *alias !tag %x @y `z`", 1 },
 };
 #define NITEMS (sizeof(items) / sizeof(items[0]))
-
-static void check_diags(const struct honk_diags *d, const char *path,
-			size_t size)
-{
-	size_t i;
-	const char *p;
-
-	for (i = 0; i < d->n; i++) {
-		if (strcmp(d->v[i].path, path) || !d->v[i].msg[0])
-			abort();
-		/* a line and a column inside the file (or 0: all of it) */
-		if (d->v[i].line > size + 1 || d->v[i].col > size + 1 ||
-		    (d->v[i].line == 0) != (d->v[i].col == 0))
-			abort();
-		for (p = d->v[i].msg; *p; p++)
-			if ((unsigned char)*p < 0x20 || *p == 0x7f)
-				abort();
-	}
-}
 
 static size_t people(const struct honk_planfile *pf)
 {
@@ -108,7 +90,7 @@ static void splice(const struct honk_planfile *pf, const char *path,
 	int err;
 
 	err = honk_plan_set_manual(&one, path, data, size, 1, items, n, &d);
-	check_diags(&d, path, size);
+	honk_fuzz_check_diags(&d, path, size);
 	if (err < 0) {
 		/* only a layout it cannot place into is refused */
 		if (err != HONK_EINVALID || d.n != 1 ||
@@ -155,7 +137,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int err;
 
 	err = honk_planfile_parse(&pf, path, (const char *)data, size, &d);
-	check_diags(&d, path, size);
+	honk_fuzz_check_diags(&d, path, size);
 	if (err == 0) {
 		if (d.n || !pf.id || !pf.dataset || pf.from >= pf.to)
 			abort();

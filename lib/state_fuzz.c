@@ -21,28 +21,11 @@
 #include "buf.h"
 #include "diag.h"
 #include "error.h"
+#include "fuzz.h"
 #include "state.h"
 #include "banned.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void check_diags(const struct honk_diags *d, const char *path,
-			size_t size)
-{
-	size_t i;
-	const char *p;
-
-	for (i = 0; i < d->n; i++) {
-		if (strcmp(d->v[i].path, path) || !d->v[i].msg[0])
-			abort();
-		if (d->v[i].line > size + 1 || d->v[i].col > size + 1 ||
-		    (d->v[i].line == 0) != (d->v[i].col == 0))
-			abort();
-		for (p = d->v[i].msg; *p; p++)
-			if ((unsigned char)*p < 0x20 || *p == 0x7f)
-				abort();
-	}
-}
 
 static void write_or_abort(struct honk_buf *out, const struct honk_mstate *s)
 {
@@ -69,7 +52,7 @@ static void check_paths(const struct honk_mstate *s, const uint8_t *data,
 		    HONK_EINVALID ||
 	    d.n != 1 || !strstr(d.v[0].msg, "belongs in"))
 		abort();
-	check_diags(&d, other, size);
+	honk_fuzz_check_diags(&d, other, size);
 	honk_buf_release(&path);
 	honk_diags_release(&d);
 }
@@ -84,7 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int err;
 
 	err = honk_mstate_parse(&s, path, (const char *)data, size, &d);
-	check_diags(&d, path, size);
+	honk_fuzz_check_diags(&d, path, size);
 	if (err != 0) {
 		if (err != HONK_EINVALID || !honk_diags_count(&d))
 			abort();
