@@ -66,8 +66,8 @@ void honk_error_clear(void);
  * Out of memory where the caller cannot be trusted to notice (a buffer
  * grown for a path, a message, a file's text): say so and exit 5, as
  * git's xmalloc dies. What a command writes is crash-safe, so stopping
- * here leaves every ref at its old or its new value; the lock files
- * honk holds are removed by the exit handlers that took them.
+ * here leaves every ref at its old or its new value; the lock files and
+ * temporary directories armed below are removed first.
  */
 void honk_die_oom(void) __attribute__((noreturn));
 

@@ -589,7 +589,7 @@ static int load_pinned(struct runner *r, struct mig *m)
 	snprintf(dir, sizeof(dir), "%s/honk-rollout.XXXXXX",
 		 tmp && *tmp == '/' ? tmp : "/tmp");
 	/* the migrations' array moves as it grows: the entry does not */
-	if (!(m->gone = calloc(1, sizeof(*m->gone)))) {
+	if (!m->gone && !(m->gone = calloc(1, sizeof(*m->gone)))) {
 		err = oom();
 		goto cleanup;
 	}
