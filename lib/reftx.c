@@ -466,7 +466,10 @@ int honk_refs_update(struct honk_repo *r, struct honk_refupdate *v, size_t n)
 		}
 		if (fd < 0) {
 			if (errno == EEXIST) {
-				v[i].err = HONK_EBUSY;
+				v[i].err = honk_error_set(
+					HONK_EBUSY,
+					"ref '%s' is locked by another process",
+					v[i].refname);
 				continue;
 			}
 			err = honk_error_errno(HONK_ERROR, "cannot create '%s'",

@@ -742,7 +742,8 @@ static int lookup_remote(git_remote **out, struct honk_repo *r,
 
 /*
  * A libgit2 failure that is another process holding a ref's lock file
- * (libgit2 does not always return GIT_ELOCKED for it): worth a retry.
+ * (libgit2 does not always return GIT_ELOCKED for it, and says "failed
+ * to create locked file" when the lock exists): worth a retry.
  */
 static int ref_locked(int e)
 {
@@ -751,7 +752,9 @@ static int ref_locked(int e)
 	if (e == GIT_ELOCKED)
 		return 1;
 	ge = e < 0 ? git_error_last() : NULL;
-	return ge && ge->message && strstr(ge->message, "failed to lock");
+	return ge && ge->message &&
+	       (strstr(ge->message, "failed to lock") ||
+		strstr(ge->message, "failed to create locked file"));
 }
 
 int honk_remote_fetch(struct honk_repo *r, const char *remote,
