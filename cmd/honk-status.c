@@ -121,19 +121,24 @@ static void ctx_release(struct ctx *c)
 	honk_repo_free(c->repo);
 }
 
-/* End a JSON document with a newline, write it to stdout, free it. */
-static int write_json(struct honk_cli *cli, struct honk_buf *b)
+/* Write b to stdout and free it. */
+static int write_out(struct honk_cli *cli, struct honk_buf *b)
 {
-	int failed;
+	int failed = fwrite(b->buf, 1, b->len, stdout) != b->len;
 
-	honk_buf_addch(b, '\n');
-	failed = fwrite(b->buf, 1, b->len, stdout) != b->len;
 	honk_buf_release(b);
 	if (failed)
 		return honk_cli_fail(cli,
 				     honk_error_errno(HONK_ERROR,
 						      "cannot write output"));
 	return 0;
+}
+
+/* End a JSON document with a newline, write it to stdout, free it. */
+static int write_json(struct honk_cli *cli, struct honk_buf *b)
+{
+	honk_buf_addch(b, '\n');
+	return write_out(cli, b);
 }
 
 static int cmd_lint(struct ctx *c)
@@ -922,19 +927,6 @@ static int cmd_reject(struct ctx *c)
 }
 
 /* ---- graph, export backstage, html ---- */
-
-/* Write b to stdout and free it. */
-static int write_out(struct honk_cli *cli, struct honk_buf *b)
-{
-	int failed = fwrite(b->buf, 1, b->len, stdout) != b->len;
-
-	honk_buf_release(b);
-	if (failed)
-		return honk_cli_fail(cli,
-				     honk_error_errno(HONK_ERROR,
-						      "cannot write output"));
-	return 0;
-}
 
 static int cmd_graph(struct ctx *c)
 {
